@@ -1,0 +1,1 @@
+"""Dialogue: per-device conversations that turn utterances into replies and requests."""

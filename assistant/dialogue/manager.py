@@ -1,0 +1,510 @@
+"""One turn of a device's conversation: understand, fill slots, read back, dispatch.
+
+Rules (issue "hub core", DESIGN.md):
+- emergencies are dispatched first and then told — no questions asked;
+- everything else is read back once and dispatched on "yes"; a request to talk
+  to a person is put through at once;
+- missing details are asked one at a time; the location defaults to the panel's
+  unit or the recognised owner's unit, and a kiosk asks for the unit;
+- when the top two intents are close, ask which; after one failed retry, put the
+  owner through to their butler — never a dead end;
+- replies follow the utterance's language; elderly owners get shorter sentences
+  and a ``slow`` hint.
+The state lives in the database, so a restarted hub continues the conversation.
+"""
+
+from __future__ import annotations
+
+import uuid
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.clock import Clock
+from assistant.dialogue import replies as R
+from assistant.dialogue.replies import Reply, say
+from assistant.dialogue.short_answers import short_answer
+from assistant.dialogue.slots import (NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots,
+                                      unit_in)
+from assistant.estate import EstateConfig, Owner
+from assistant.errors import BadRequest
+from assistant.knowledge import KnowledgeBase
+from assistant.models import OPEN_STATUSES, DialogueSession, ServiceRequest
+from assistant.requests import NewRequest, apply_action, create_request, open_requests_by_staff
+from assistant.routing import SERVICE_CATEGORIES, Router
+from nlu.adapter import IntentScore, NluAdapter, NluResult
+from nlu.normalise import detect_language
+
+CONVERSATION = {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "repeat"}
+CLARIFY_MARGIN = 0.20
+MIN_SERVICE_CONFIDENCE = 0.25
+MAX_FAILURES = 2  # the second failure in a row hands over to the butler
+CONFIDENT = 0.6
+STATUS_HINTS = (
+    ("repair_request", r"报修|维修|修|师傅|工程|repair|fix|engineer|technician"),
+    ("cleaning_request", r"保洁|打扫|清洁|清理|clean"),
+    ("parcel_service", r"快递|包裹|parcel|package|delivery"),
+    ("visitor_access", r"访客|客人|visitor|guest"),
+    ("bill_payment", r"缴费|交费|代缴|费|bill|fee|payment"),
+    ("errand", r"代买|代办|买的|errand|shopping"),
+    ("complaint", r"投诉|complain"),
+    ("activity_booking", r"预约|预订|报名|book"),
+    ("health_service", r"健康|医生|血压|health|doctor|nurse"),
+    ("home_watch", r"代管|看房|钥匙|home watch|key"),
+    ("parking", r"车位|停车|parking"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One utterance from a device."""
+
+    device_id: str
+    device_kind: str
+    device_unit: str | None
+    text: str
+    session_id: str | None = None
+    owner_id: str | None = None
+    lang: str | None = None
+    channel: str = "voice"
+    trace: dict[str, Any] | None = None
+
+
+@dataclass
+class Outcome:
+    session_id: str
+    reply: Reply
+    nlu: NluResult
+    expect: str | None
+    request: ServiceRequest | None = None
+    created: bool = False
+    """True when this turn created ``request`` (rather than reporting on one)."""
+
+
+@dataclass
+class _Context:
+    turn: Turn
+    db: Session
+    now: datetime
+    result: NluResult
+    state: dict[str, Any]
+    owner: Owner | None
+    lang: str
+    elderly: bool
+    request: ServiceRequest | None = None
+    created: bool = False
+    expect: str | None = None
+    reply: Reply | None = field(default=None)
+
+
+class DialogueManager:
+    """Turns utterances into replies and requests, one device session at a time."""
+
+    def __init__(self, nlu: NluAdapter, router: Router, estate: EstateConfig, kb: KnowledgeBase,
+                 clock: Clock, session_timeout_s: float = 120.0) -> None:
+        self.nlu = nlu
+        self.router = router
+        self.estate = estate
+        self.kb = kb
+        self.clock = clock
+        self.session_timeout = timedelta(seconds=session_timeout_s)
+
+    # --- entry point ------------------------------------------------------------------
+    def handle(self, db: Session, turn: Turn, result: NluResult | None = None) -> Outcome:
+        """Handle one utterance; the caller commits ``db``.
+
+        :raises BadRequest: unknown owner id.
+        """
+        now = self.clock.now_utc()
+        row = self._session(db, turn, now)
+        state = dict(row.state)
+        owner = self._owner(turn, state)
+        result = _apply_short_answer(result or self.nlu.parse(turn.text), state.get("expect"))
+        lang = _choose_language(turn.lang, result, state)
+        ctx = _Context(turn, db, now, result, state, owner, lang, bool(owner and owner.elderly))
+        self._step(ctx)
+        assert ctx.reply is not None
+        state.update(lang=lang, expect=ctx.expect, last_reply=ctx.reply.to_dict(),
+                     owner_id=owner.id if owner else state.get("owner_id"))
+        row.state, row.updated_at = state, now
+        row.owner_id = state.get("owner_id")
+        return Outcome(row.id, ctx.reply, result, ctx.expect, ctx.request, ctx.created)
+
+    def _session(self, db: Session, turn: Turn, now: datetime) -> DialogueSession:
+        row = db.get(DialogueSession, turn.session_id) if turn.session_id else None
+        if row is not None and row.device_id != turn.device_id:
+            row = None  # a session belongs to one device
+        if row is not None and now - row.updated_at > self.session_timeout:
+            row.state = {**row.state, "expect": None, "pending": None, "ended": "timeout"}
+            row = None
+        if row is None:
+            row = DialogueSession(id=uuid.uuid4().hex[:16], device_id=turn.device_id,
+                                  owner_id=turn.owner_id, state={}, created_at=now, updated_at=now)
+            db.add(row)
+        return row
+
+    def _owner(self, turn: Turn, state: dict[str, Any]) -> Owner | None:
+        owner_id = turn.owner_id or state.get("owner_id")
+        if owner_id:
+            owner = self.estate.owner_by_id(owner_id)
+            if owner is None:
+                raise BadRequest(f"unknown owner {owner_id!r}", code="unknown-owner")
+            return owner
+        if turn.device_kind == "panel" and turn.device_unit:
+            residents = self.estate.owners_in_unit(turn.device_unit)
+            if len(residents) == 1:
+                return residents[0]
+        return None
+
+    # --- the state machine ----------------------------------------------------------
+    def _step(self, ctx: _Context) -> None:
+        intent = ctx.result.intent.name
+        expect = ctx.state.get("expect")
+        if intent == "emergency":
+            self._emergency(ctx)
+        elif intent == "repeat":
+            self._repeat(ctx)
+        elif intent == "cancel":
+            self._cancel(ctx)
+        elif expect == "confirm":
+            self._on_confirm(ctx)
+        elif expect and expect.startswith("slot:"):
+            self._on_slot(ctx, expect.removeprefix("slot:"))
+        elif expect == "clarify":
+            self._on_clarify(ctx)
+        else:
+            self._fresh(ctx)
+
+    def _fresh(self, ctx: _Context) -> None:
+        """An utterance with nothing pending."""
+        intent = ctx.result.intent.name
+        ctx.state["pending"] = None
+        if intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
+            self._service(ctx, intent)
+        elif intent in CONVERSATION:
+            self._conversation(ctx, intent)
+        else:
+            self._unclear(ctx)
+
+    def _service(self, ctx: _Context, category: str) -> None:
+        ctx.state["failures"] = 0
+        if category == "request_status":
+            return self._status(ctx)
+        if category == "faq":
+            return self._faq(ctx)
+        ctx.state["pending"] = {"category": category, "text": ctx.result.text,
+                                "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}}
+        if category == "call_butler":
+            return self._dispatch(ctx)
+        self._next_question(ctx)
+
+    def _next_question(self, ctx: _Context) -> None:
+        """Ask for the next missing detail, or read the request back."""
+        pending = ctx.state["pending"]
+        missing = missing_slots(pending["category"], ctx.result if not pending["slots"] else
+                                self._pending_result(ctx), pending["slots"])
+        if missing:
+            return self._ask(ctx, missing[0])
+        if self._unit(ctx) is None and not self._unit_optional(ctx):
+            return self._ask(ctx, "unit")
+        self._readback(ctx)
+
+    def _pending_result(self, ctx: _Context) -> NluResult:
+        """The NLU result of the utterance that started the pending request."""
+        from nlu.adapter import Entity
+
+        pending = ctx.state["pending"]
+        entities = tuple(Entity(e["entity"], e["value"], e["start"], e["end"]) for e in pending["entities"])
+        return NluResult(pending["text"], pending["text"], ctx.lang, ctx.result.intent, (), entities)
+
+    def _ask(self, ctx: _Context, slot: str) -> None:
+        ctx.expect = f"slot:{slot}"
+        ctx.reply = self._reply(ctx, R.SLOT_QUESTIONS[ctx.lang][slot])
+
+    def _readback(self, ctx: _Context) -> None:
+        pending = ctx.state["pending"]
+        what = pending["text"] if not pending["slots"] else "，".join([pending["text"], *pending["slots"].values()])
+        what = what[:40]
+        unit = self._unit(ctx)
+        where = say("where", ctx.lang, unit=unit) if unit and ctx.turn.device_kind == "kiosk" else ""
+        action = R.ACTIONS[ctx.lang][pending["category"]]
+        key = "readback_short" if ctx.elderly else "readback"
+        ctx.expect = "confirm"
+        ctx.reply = self._reply(ctx, say(key, ctx.lang, what=what, where=where, action=action))
+
+    # --- answers to questions ---------------------------------------------------------
+    def _on_confirm(self, ctx: _Context) -> None:
+        intent = ctx.result.intent.name
+        if intent == "affirm":
+            return self._dispatch(ctx)
+        if intent == "deny":
+            ctx.state.update(pending=None, failures=0)
+            ctx.reply = self._reply(ctx, say("denied", ctx.lang))
+            return None
+        if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
+            return self._fresh(ctx)  # a correction: start over with the new request
+        self._retry(ctx, say("confirm_yes_no", ctx.lang), keep_expect="confirm")
+
+    def _on_slot(self, ctx: _Context, slot: str) -> None:
+        intent = ctx.result.intent.name
+        value = answer_for_slot(slot, ctx.result)
+        if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.6 and not (
+            value and slot == "unit"
+        ) and intent != ctx.state["pending"]["category"]:
+            return self._fresh(ctx)  # they asked for something else instead
+        if intent == "deny" and value is None:
+            ctx.state.update(pending=None)
+            ctx.reply = self._reply(ctx, say("denied", ctx.lang))
+            return None
+        if value is None:
+            return self._retry(ctx, R.SLOT_QUESTIONS[ctx.lang][slot], keep_expect=f"slot:{slot}")
+        ctx.state["failures"] = 0
+        if slot == "unit":
+            ctx.state["unit"] = value
+        else:
+            ctx.state["pending"]["slots"][slot] = value
+            ctx.state["pending"]["entities"].append({"entity": slot, "value": value, "start": 0, "end": 0})
+        self._next_question(ctx)
+
+    def _on_clarify(self, ctx: _Context) -> None:
+        options = ctx.state.get("clarify") or []
+        ranked = [s.name for s in ctx.result.ranking]
+        chosen = ctx.result.intent.name if ctx.result.intent.name in options else None
+        if chosen is None and ctx.result.intent.name == "nlu_fallback":
+            chosen = next((name for name in ranked[:2] if name in options), None)
+        if chosen is None:
+            return self._retry(ctx, say("clarify", ctx.lang, **self._option_names(ctx, options)),
+                               keep_expect="clarify")
+        original = ctx.state.get("clarify_result") or {}
+        ctx.state["clarify"] = None
+        ctx.state["failures"] = 0
+        if original:
+            from nlu.adapter import Entity, IntentScore
+
+            ctx.result = NluResult(original["text"], original["text"], ctx.lang, IntentScore(chosen, 1.0), (),
+                                   tuple(Entity(**e) for e in original["entities"]))
+        self._service(ctx, chosen)
+
+    # --- conversation -------------------------------------------------------------------
+    def _conversation(self, ctx: _Context, intent: str) -> None:
+        ctx.state["failures"] = 0
+        if intent == "greet":
+            name = _address(ctx.owner, ctx.lang)
+            ctx.reply = self._reply(ctx, say("greet_named", ctx.lang, name=name) if name else say("greet", ctx.lang))
+        elif intent == "thank":
+            ctx.reply = self._reply(ctx, say("thank", ctx.lang))
+        elif intent == "goodbye":
+            ctx.state.update(pending=None, ended="goodbye")
+            ctx.reply = self._reply(ctx, say("goodbye", ctx.lang))
+        else:  # affirm / deny with nothing to confirm
+            ctx.reply = self._reply(ctx, say("how_can_i_help", ctx.lang))
+
+    def _repeat(self, ctx: _Context) -> None:
+        last = ctx.state.get("last_reply")
+        ctx.expect = ctx.state.get("expect")
+        if last:
+            ctx.reply = Reply(last["text"], last["lang"], last.get("slow", False))
+        else:
+            ctx.reply = self._reply(ctx, say("nothing_to_repeat", ctx.lang))
+
+    def _cancel(self, ctx: _Context) -> None:
+        if ctx.state.get("pending") or ctx.state.get("expect"):
+            ctx.state.update(pending=None, clarify=None, failures=0)
+            ctx.reply = self._reply(ctx, say("cancelled", ctx.lang))
+            return
+        request = ctx.db.get(ServiceRequest, ctx.state["last_request_id"]) if ctx.state.get("last_request_id") else None
+        if request is not None and request.status in OPEN_STATUSES and request.category != "emergency":
+            apply_action(ctx.db, request, "cancel", f"device:{ctx.turn.device_id}", ctx.now,
+                         note="cancelled by the owner at the device")
+            ctx.request = request
+            ctx.reply = self._reply(ctx, say("cancelled_request", ctx.lang))
+            return
+        ctx.reply = self._reply(ctx, say("nothing_to_cancel", ctx.lang))
+
+    def _unclear(self, ctx: _Context) -> None:
+        """Low confidence: proceed with a clear single candidate, ask between two, or retry."""
+        services = [s for s in ctx.result.ranking if s.name in SERVICE_CATEGORIES | {"request_status", "faq"}]
+        if len(services) >= 2 and services[1].confidence >= 0.1 and \
+                services[0].confidence - services[1].confidence < CLARIFY_MARGIN:
+            options = [services[0].name, services[1].name]
+            ctx.state.update(clarify=options, clarify_result={
+                "text": ctx.result.text, "entities": [e.to_dict() for e in ctx.result.entities]})
+            ctx.expect = "clarify"
+            ctx.reply = self._reply(ctx, say("clarify", ctx.lang, **self._option_names(ctx, options)))
+            return
+        if services and services[0].confidence >= MIN_SERVICE_CONFIDENCE:
+            return self._service(ctx, services[0].name)  # the read-back will confirm it
+        self._retry(ctx, say("not_understood", ctx.lang), keep_expect=None)
+
+    def _retry(self, ctx: _Context, question: str, keep_expect: str | None) -> None:
+        ctx.state["failures"] = ctx.state.get("failures", 0) + 1
+        if ctx.state["failures"] >= MAX_FAILURES:
+            return self._handoff(ctx)
+        ctx.expect = keep_expect
+        ctx.reply = self._reply(ctx, question)
+
+    def _option_names(self, ctx: _Context, options: list[str]) -> dict[str, str]:
+        names = R.CATEGORY_NAMES[ctx.lang]
+        return {"a": names.get(options[0], options[0]), "b": names.get(options[1], options[1])}
+
+    # --- answers from the store and the knowledge base -------------------------------
+    def _status(self, ctx: _Context) -> None:
+        request = self._latest_request(ctx)
+        if request is None:
+            ctx.reply = self._reply(ctx, say("status_none", ctx.lang))
+            return
+        ctx.request = request
+        ctx.reply = self._reply(ctx, _status_sentence(request, ctx.lang))
+
+    def _latest_request(self, ctx: _Context) -> ServiceRequest | None:
+        unit = self._unit(ctx)
+        query = select(ServiceRequest).order_by(ServiceRequest.id.desc()).limit(1)
+        if ctx.owner is not None:
+            query = query.where((ServiceRequest.owner_id == ctx.owner.id) | (ServiceRequest.unit == ctx.owner.unit))
+        elif unit:
+            query = query.where(ServiceRequest.unit == unit)
+        elif ctx.state.get("last_request_id"):
+            query = query.where(ServiceRequest.id == ctx.state["last_request_id"])
+        else:
+            return None
+        hinted = [c for c, pattern in STATUS_HINTS if re.search(pattern, ctx.result.text, re.I)]
+        if hinted:
+            query_hinted = query.where(ServiceRequest.category.in_(hinted))
+            found = (ctx.db.scalars(query_hinted.where(ServiceRequest.status.in_(OPEN_STATUSES))).first()
+                     or ctx.db.scalars(query_hinted).first())
+            if found is not None:
+                return found
+        open_first = ctx.db.scalars(query.where(ServiceRequest.status.in_(OPEN_STATUSES))).first()
+        return open_first or ctx.db.scalars(query).first()
+
+    def _faq(self, ctx: _Context) -> None:
+        answer = self.kb.answer(ctx.result.text, ctx.lang)
+        if answer is not None:
+            ctx.reply = self._reply(ctx, answer.text)
+            return
+        ctx.state["pending"] = {"category": "call_butler", "text": ctx.result.text, "entities": [], "slots": {}}
+        self._dispatch(ctx, reply_key="faq_unknown")
+
+    # --- dispatching ----------------------------------------------------------------------
+    def _emergency(self, ctx: _Context) -> None:
+        ctx.state.update(pending={"category": "emergency", "text": ctx.result.text,
+                                  "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}},
+                         clarify=None, failures=0)
+        self._dispatch(ctx, reply_key="emergency_short" if ctx.elderly else "emergency")
+
+    def _handoff(self, ctx: _Context) -> None:
+        """Put the owner through to a person after a failed retry."""
+        said = (ctx.state.get("pending") or {}).get("text")
+        text = "；".join(t for t in (said, ctx.result.text) if t)
+        ctx.state["pending"] = {"category": "call_butler", "text": text, "entities": [], "slots": {},
+                                "handoff": True}
+        self._dispatch(ctx, reply_key="handoff")
+
+    def _dispatch(self, ctx: _Context, reply_key: str = "dispatched") -> None:
+        pending = ctx.state["pending"]
+        category = pending["category"]
+        unit = self._unit(ctx)
+        district = self.estate.district_of_unit(unit or (ctx.owner.unit if ctx.owner else ""))
+        routing = self.router.route(category, ctx.now, unit=unit, owner=ctx.owner,
+                                    load=open_requests_by_staff(ctx.db))
+        summary = pending["text"]
+        if pending["slots"]:
+            summary = "；".join([summary, *pending["slots"].values()])
+        if pending.get("handoff"):
+            summary = f"[转人工] {summary}"
+        place = unit or f"{ctx.turn.device_kind}:{ctx.turn.device_id}"
+        new = NewRequest(
+            category=category, text=ctx.turn.text, lang=ctx.lang, summary=f"{place} {summary}"[:300],
+            entities=tuple(pending["entities"]), owner_id=ctx.owner.id if ctx.owner else None, unit=unit,
+            district=district.id if district else None, device_id=ctx.turn.device_id,
+            channel=ctx.turn.channel, trace=ctx.turn.trace,
+        )
+        request = create_request(ctx.db, new, routing, ctx.now, f"device:{ctx.turn.device_id}")
+        ctx.request, ctx.created = request, True
+        ctx.state.update(pending=None, last_request_id=request.id, failures=0, clarify=None)
+        who = R.role_name(routing.assignee.role, ctx.lang, self._staff_name(routing.assignee.staff_id, ctx.lang))
+        if reply_key == "dispatched":
+            minutes = max(1, routing.ack_deadline_s // 60)
+            text = say("dispatched", ctx.lang, who=who, eta=say("eta", ctx.lang, minutes=minutes))
+        else:
+            text = say(reply_key, ctx.lang, who=who)
+        ctx.reply = self._reply(ctx, text)
+
+    # --- helpers ------------------------------------------------------------------------
+    def _unit(self, ctx: _Context) -> str | None:
+        if ctx.turn.device_kind == "panel" and ctx.turn.device_unit:
+            return ctx.turn.device_unit
+        if ctx.owner is not None:
+            return ctx.owner.unit
+        said = unit_in(ctx.result)
+        if said:
+            ctx.state["unit"] = said
+        return ctx.state.get("unit") or ctx.turn.device_unit
+
+    def _unit_optional(self, ctx: _Context) -> bool:
+        pending = ctx.state.get("pending") or {}
+        if pending.get("category") in NO_UNIT_NEEDED:
+            return True
+        return is_common_area(pending.get("text", ""), ctx.result)
+
+    def _staff_name(self, staff_id: str | None, lang: str) -> str | None:
+        staff = self.estate.staff_by_id(staff_id) if staff_id else None
+        if staff is None:
+            return None
+        return staff.name_en or staff.name if lang == "en" else staff.name
+
+    @staticmethod
+    def _reply(ctx: _Context, text: str) -> Reply:
+        return Reply(text, ctx.lang, slow=ctx.elderly)
+
+
+def _apply_short_answer(result: NluResult, expect: str | None) -> NluResult:
+    """Yes / no / cancel / say-again by rule when a question is open or the model is unsure."""
+    if result.intent.name == "emergency":
+        return result
+    rule = short_answer(result.text)
+    if rule is None:
+        return result
+    if expect or result.intent.name in CONVERSATION | {"nlu_fallback"} or result.intent.confidence < CONFIDENT:
+        return replace(result, intent=IntentScore(rule, 1.0), rule="short_answer")
+    return result
+
+
+def _choose_language(given: str | None, result: NluResult, state: dict[str, Any]) -> str:
+    """The utterance's language; a bare "OK"/"yes" keeps the conversation's language."""
+    if given in {"zh", "en"}:
+        return given
+    detected = detect_language(result.text)
+    if detected == "en" and len(result.text.split()) <= 2 and state.get("lang") == "zh":
+        return "zh"
+    return detected
+
+
+def _address(owner: Owner | None, lang: str) -> str | None:
+    if owner is None:
+        return None
+    if lang == "en":
+        title = "Mr" if owner.honorific == "先生" else "Ms"
+        surname = (owner.name_en or owner.name).split()[-1]
+        return f"{title} {surname}"
+    return f"{owner.surname}{owner.honorific}"
+
+
+def _status_sentence(request: ServiceRequest, lang: str) -> str:
+    if request.on_site_at and request.status.value == "in_progress":
+        key = "on_site"
+    elif request.started_at and request.status.value == "in_progress":
+        key = "en_route"
+    else:
+        key = request.status.value if request.status.value != "new" else "assigned"
+    who_zh = R.STATUS_WHO_ZH.get(request.assignee_role, "工作人员")
+    who = who_zh if lang == "zh" else R.role_name(request.assignee_role, "en").removeprefix("your ").capitalize()
+    category = R.CATEGORY_NAMES[lang].get(request.category, request.category)
+    if lang == "en":
+        category = category.removeprefix("a ").removeprefix("an ")
+    sentence = R.STATUS_PHRASES[lang][key].format(who=who, category=category)
+    return sentence[0].upper() + sentence[1:] if lang == "en" else sentence

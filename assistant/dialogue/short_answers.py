@@ -1,0 +1,44 @@
+"""Short answers recognised by rule: yes, no, cancel, say-again.
+
+At a read-back the owner answers in a word or two, and the device listens with
+a yes/no grammar; such answers must not depend on a statistical model's mood.
+Only short utterances are matched, so "不是这个问题，是空调坏了" still goes to the NLU.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ZH = {
+    "affirm": r"(?:嗯+|是+|是的|是啊|是呀|对+|对的|对啊|对呀|没错|不错|好+|好的|好啊|好吧|行+|行啊|可以|中|成|"
+              r"没问题|就这样|就这么办|确认|确定|要的|需要|麻烦了|麻烦你了|谢谢)",
+    "deny": r"(?:不+|不是|不对|错了|不是的|没有|不行|不要这个|说错了)",
+    "cancel": r"(?:取消|算了|不用了|不要了|不需要了|别弄了|不弄了|拉倒|甭了)",
+    "repeat": r"(?:啥|什么|你说啥|你说什么|再说一遍|再说一次|没听清|没听清楚|听不清|请再说一遍|重复一遍|说慢点)",
+}
+_EN = {
+    "affirm": r"(?:yes|yeah|yep|yup|sure|ok|okay|correct|right|that'?s right|go ahead|please do|do it|fine|"
+              r"absolutely|of course|yes please|sounds good)",
+    "deny": r"(?:no|nope|wrong|that'?s wrong|not right|incorrect|no that'?s not it)",
+    "cancel": r"(?:cancel|cancel it|never ?mind|forget it|stop|no thanks|don'?t bother)",
+    "repeat": r"(?:what|pardon|sorry|come again|say (?:that|it) again|repeat|again|i didn'?t catch that)",
+}
+_PUNCT = r"[\s,.!?，。！？~、…]*"
+_PATTERNS = {
+    intent: (re.compile(f"^{_PUNCT}(?:{_ZH[intent]}{_PUNCT})+$"),
+             re.compile(f"^{_PUNCT}(?:(?:{_EN[intent]}){_PUNCT})+$", re.I))
+    for intent in _ZH
+}
+_ORDER = ("cancel", "repeat", "deny", "affirm")
+
+
+def short_answer(text: str) -> str | None:
+    """``affirm`` / ``deny`` / ``cancel`` / ``repeat`` for a short answer, else ``None``."""
+    text = text.strip()
+    if not text or len(text) > 24:
+        return None
+    for intent in _ORDER:
+        zh, en = _PATTERNS[intent]
+        if zh.match(text) or en.match(text):
+            return intent
+    return None

@@ -1,0 +1,108 @@
+"""What each request needs before it can be dispatched, and how answers fill it.
+
+A repair needs to know what is broken (a facility, or any description beyond
+"I want a repair"); requests about a home need the unit unless it is known from
+the panel, the recognised owner or the utterance, or the place is a common area.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.adapter import NluResult
+
+# Slots asked for, per category, in order (besides the unit).
+REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
+    "repair_request": ("facility",),
+    "bill_payment": ("bill_type",),
+    "errand": ("item",),
+    "visitor_access": ("visitor_name",),
+    "activity_booking": ("activity",),
+}
+NO_UNIT_NEEDED = frozenset({"emergency", "call_butler", "request_status", "faq"})
+
+COMMON_AREAS = re.compile(
+    r"大堂|大厅|电梯厅|楼道|走廊|车库|停车场|花园|门口|大门|南门|北门|东门|西门|会所|健身房|泳池|游泳池|"
+    r"楼梯|单元门|垃圾房|垃圾站|广场|小区|公共|地库|电梯里"
+    r"|\b(?:lobby|hall|corridor|hallway|garage|car park|carpark|parking lot|garden|gate|entrance|"
+    r"clubhouse|gym|pool|stairs|staircase|stairwell|lift lobby|elevator lobby|playground|bin room)\b",
+    re.I,
+)
+_GENERIC_REPAIR = re.compile(
+    r"^(?:我|我们|你好|您好|麻烦|请|帮我|帮忙|想|要|需要|我要|我想|一下|家里|家|有|东西|点|个|那个|就是|"
+    r"报修|维修|修理|修一下|修|坏了|坏|了|啊|呀|吧|嗯|的|,|\.|!|\?|，|。|！|？|\s)*$"
+    r"|^(?:hi|hello|please|i|we|need|want|would like|to|a|an|the|some|something|thing|"
+    r"repair|fix|fixed|fixing|is|are|broken|maintenance|request|report|make|have|got|can|you|"
+    r"help|me|with|my|\W|\s)*$",
+    re.I,
+)
+_UNIT_IN_TEXT = re.compile(r"(?<![\d-])\d{1,2}-(?:\d{1,2}-)?\d{3,4}(?![\d-])")
+
+BILL_KEYWORDS = (
+    ("水费", r"水"), ("电费", r"电"), ("燃气费", r"燃气|煤气|天然气"), ("物业费", r"物业|管理费"),
+    ("停车费", r"停车|车位"),
+    ("water bill", r"\bwater\b"), ("electricity bill", r"\belectric|\bpower\b"),
+    ("gas bill", r"\bgas\b"), ("property fee", r"\bproperty\b|\bmanagement\b|\bservice charge\b"),
+    ("parking fee", r"\bparking\b"),
+)
+_FILLERS = re.compile(r"^(?:嗯|啊|呃|那个|就是|我要|我想|是|对|帮我|请|the|a|my|uh|um|er|it's|its|it is)+\s*", re.I)
+
+
+def describes_problem(result: NluResult) -> bool:
+    """True when a repair utterance says what is wrong (entity or any real description)."""
+    if any(e.entity in {"facility", "location"} for e in result.entities):
+        return True
+    return not _GENERIC_REPAIR.match(result.text)
+
+
+def missing_slots(category: str, result: NluResult, filled: dict[str, str]) -> list[str]:
+    """Slots of ``category`` that neither the utterance nor earlier answers filled."""
+    missing = []
+    for slot in REQUIRED_SLOTS.get(category, ()):
+        if slot in filled:
+            continue
+        if slot == "facility" and describes_problem(result):
+            continue
+        if slot == "activity" and result.entity_values("facility"):
+            continue
+        if result.entity_values(slot):
+            continue
+        missing.append(slot)
+    return missing
+
+
+def is_common_area(text: str, result: NluResult | None = None) -> bool:
+    """The request is about a shared place (lobby, garage, ...), so no flat number is needed."""
+    locations = " ".join(result.entity_values("location")) if result else ""
+    return bool(COMMON_AREAS.search(locations or text))
+
+
+def unit_in(result: NluResult) -> str | None:
+    """A flat number said in the utterance (already normalised to ``3-1201``)."""
+    values = result.entity_values("unit")
+    if values and _UNIT_IN_TEXT.fullmatch(values[0]):
+        return values[0]
+    match = _UNIT_IN_TEXT.search(result.text)
+    return match.group() if match else None
+
+
+def answer_for_slot(slot: str, result: NluResult) -> str | None:
+    """The value an answer gives for ``slot``, or ``None`` if it does not answer it."""
+    if slot == "unit":
+        return unit_in(result)
+    values = result.entity_values(slot)
+    if slot == "activity" and not values:
+        values = result.entity_values("facility")
+    if values:
+        return values[0]
+    text = result.text.strip()
+    if slot == "bill_type":
+        for value, pattern in BILL_KEYWORDS:
+            if re.search(pattern, text, re.I) and (value.isascii() == (result.lang == "en")):
+                return value
+        return None
+    # Free-text slots: a short answer is the answer ("厨房的水龙头", "two bags of rice").
+    stripped = _FILLERS.sub("", text).strip(" ,.。，!！?？")
+    if 0 < len(stripped) <= 40:
+        return stripped
+    return None

@@ -1,0 +1,1 @@
+"""Web surfaces: one blueprint per surface (health, JSON API, console, kiosk)."""

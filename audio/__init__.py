@@ -1,0 +1,1 @@
+"""Speech on the device: capture, endpointing, Vosk recognition, TTS, speech-model manager."""

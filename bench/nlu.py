@@ -1,0 +1,150 @@
+"""NLU benchmark: load time, parse latency in process and over HTTP, RSS, hub start-up.
+
+Baselines are measured in the same run, because this machine is shared and
+noisy: the adapter's parse is compared with a bare Rasa parse of the same
+normalised texts, and an HTTP parse with an HTTP /healthz on the same server.
+Prints figures, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import Settings  # noqa: E402
+from nlu.adapter import LocalRasa, NluAdapter  # noqa: E402
+from nlu.normalise import normalise  # noqa: E402
+from nlu.training import find_model, prepare  # noqa: E402
+
+ROUNDS = 3
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    model, _ = find_model(settings.nlu_models_dir)
+    if model is None:
+        sys.exit("no NLU model: run `guanjia nlu train` (or `make models`)")
+    data, _ = prepare("all")
+    texts = [m.get("text") for m in data.intent_examples][::5][:300]
+
+    started = time.perf_counter()
+    engine = LocalRasa(model)
+    load_s = time.perf_counter() - started
+    adapter = NluAdapter(engine)
+    adapter.warm()
+    rss = rss_mb()
+
+    normalised = [normalise(t).text for t in texts]
+    ours, bare = [], []
+    for _ in range(ROUNDS):  # interleave rounds so both see the same machine load
+        bare += timed(engine.parse, normalised)
+        ours += timed(adapter.parse, texts)
+
+    port = free_port()
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/guanjia"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if server.poll() is not None or time.perf_counter() - started > 180:
+                sys.exit("hub did not start")
+            time.sleep(0.2)
+        startup_s = time.perf_counter() - started
+        session = requests.Session()
+        http, health = [], []
+        for _ in range(ROUNDS):
+            health += timed(lambda _: session.get(f"{base}/healthz"), texts[:100])
+            http += timed(lambda t: session.post(f"{base}/api/v1/parse", json={"text": t}), texts)
+        worker_rss = max((rss_mb(p) for p in _children(server.pid)), default=0.0)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    figures = {
+        "bench": "nlu",
+        "model": model.name,
+        "n_texts": len(texts),
+        "load_s": round(load_s, 2),
+        "rss_mb_after_load": round(rss, 0),
+        "parse_p50_ms": round(statistics.median(ours), 2),
+        "parse_p95_ms": round(percentile(ours, 0.95), 2),
+        "bare_rasa_p50_ms": round(statistics.median(bare), 2),
+        "bare_rasa_p95_ms": round(percentile(bare, 0.95), 2),
+        "adapter_overhead_ratio": round(statistics.median(ours) / statistics.median(bare), 3),
+        "http_parse_p50_ms": round(statistics.median(http), 2),
+        "http_parse_p95_ms": round(percentile(http, 0.95), 2),
+        "http_healthz_p50_ms": round(statistics.median(health), 2),
+        "http_over_inprocess_ratio": round(statistics.median(http) / statistics.median(ours), 3),
+        "hub_start_to_healthz_s": round(startup_s, 1),
+        "hub_worker_rss_mb": round(worker_rss, 0),
+    }
+    print(f"model load            {figures['load_s']} s, RSS {figures['rss_mb_after_load']} MB")
+    print(f"parse (adapter)       p50 {figures['parse_p50_ms']} ms  p95 {figures['parse_p95_ms']} ms")
+    print(f"parse (bare Rasa)     p50 {figures['bare_rasa_p50_ms']} ms  p95 {figures['bare_rasa_p95_ms']} ms"
+          f"  → adapter/bare {figures['adapter_overhead_ratio']}")
+    print(f"parse over HTTP       p50 {figures['http_parse_p50_ms']} ms  p95 {figures['http_parse_p95_ms']} ms"
+          f"  (healthz p50 {figures['http_healthz_p50_ms']} ms)")
+    print(f"hub start → /healthz  {figures['hub_start_to_healthz_s']} s, worker RSS {figures['hub_worker_rss_mb']} MB")
+    print(json.dumps(figures))
+
+
+def _children(pid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("PPid:") and int(line.split()[1]) == pid:
+                found.append(status.parent.name)
+    return found
+
+
+if __name__ == "__main__":
+    main()

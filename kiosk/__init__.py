@@ -1,0 +1,1 @@
+"""The device runtime: voice loop, camera greeter, hub client, offline queue."""

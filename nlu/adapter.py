@@ -1,0 +1,277 @@
+"""The one place Rasa is used at run time: load a model (or reach a Rasa server) and parse.
+
+Every parse goes normalise → Rasa → entity clean-up → distress safety net, so
+the hub, the CLI, the evaluation and the benchmark all see the same result.
+Rasa's output is turned into our own ``NluResult`` right here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol, TypedDict
+
+from nlu.normalise import detect_language, normalise
+from nlu.safety import find_distress
+
+__all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
+           "RemoteRasa", "load_adapter", "MAX_TEXT_CHARS"]
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 500
+FALLBACK_INTENT = "nlu_fallback"
+EMERGENCY_INTENT = "emergency"
+_UNIT_RE = re.compile(r"(?<![\d-])\d{1,2}-(?:\d{1,2}-)?\d{3,4}(?![\d-])")
+_TIME_RE = re.compile(r"(?:今晚)?(?<!\d)\d{1,2}:\d{2}(?!\d)")
+
+
+class NluError(Exception):
+    """The NLU could not parse: bad text, missing model, unreachable Rasa server."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RasaParse(TypedDict, total=False):
+    """The JSON Rasa returns from a parse (we don't own it, so a TypedDict)."""
+
+    text: str
+    intent: dict[str, Any]
+    intent_ranking: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class IntentScore:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An entity in the normalised text: ``text[start:end]`` is what was said."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    extractor: str = "model"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "value": self.value, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class NluResult:
+    """What the owner meant, in our own terms (no Rasa types leak out)."""
+
+    text: str
+    source_text: str
+    lang: str
+    intent: IntentScore
+    ranking: tuple[IntentScore, ...]
+    entities: tuple[Entity, ...]
+    rule: str | None = None
+    parse_ms: float = 0.0
+
+    def entity_values(self, name: str) -> list[str]:
+        return [e.value for e in self.entities if e.entity == name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``/api/v1/parse`` response body."""
+        intent: dict[str, Any] = {"name": self.intent.name, "confidence": round(self.intent.confidence, 4)}
+        if self.rule:
+            intent["rule"] = self.rule
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "intent": intent,
+            "intent_ranking": [
+                {"name": s.name, "confidence": round(s.confidence, 4)} for s in self.ranking
+            ],
+            "entities": [e.to_dict() for e in self.entities],
+        }
+
+
+class NluEngine(Protocol):
+    """Something that parses normalised text the way Rasa does."""
+
+    def parse(self, text: str) -> RasaParse: ...
+
+    def describe(self) -> str: ...
+
+
+class LocalRasa:
+    """A trained Rasa model loaded in this process.
+
+    Loading takes tens of seconds, so it happens once, at start-up. Parses are
+    serialised by a lock: TensorFlow graphs are not guaranteed thread-safe and a
+    parse takes ~10 ms, so the lock costs nothing at an estate's load.
+    """
+
+    def __init__(self, model_path: Path) -> None:
+        from nlu.training import quiet_rasa
+
+        quiet_rasa()
+        if not model_path.exists():
+            raise NluError("model-missing", f"NLU model {model_path} not found; run `guanjia nlu train`")
+        import nlu.components  # noqa: F401  (registers the custom tokenizer)
+        from rasa.core.agent import Agent
+
+        self.model_path = model_path
+        self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+        started = time.monotonic()
+        self._agent = Agent.load(str(model_path))
+        self.load_seconds = time.monotonic() - started
+        if not self._agent.is_ready():
+            raise NluError("model-invalid", f"{model_path} is not a usable Rasa model")
+
+    def parse(self, text: str) -> RasaParse:
+        with self._lock:
+            return self._loop.run_until_complete(self._agent.parse_message(text))
+
+    def describe(self) -> str:
+        return f"local model {self.model_path.name}"
+
+
+class RemoteRasa:
+    """A Rasa server started with ``rasa run --enable-api`` (``POST /model/parse``)."""
+
+    def __init__(self, url: str, timeout_s: float = 5.0) -> None:
+        import requests
+
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._session = requests.Session()
+        self.load_seconds = 0.0
+
+    def parse(self, text: str) -> RasaParse:
+        import requests
+
+        try:
+            response = self._session.post(f"{self.url}/model/parse", json={"text": text},
+                                          timeout=self.timeout_s)
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as err:
+            raise NluError("nlu-unreachable", f"Rasa server at {self.url} failed: {err}") from err
+
+    def describe(self) -> str:
+        return f"remote Rasa server {self.url}"
+
+
+@dataclass
+class NluAdapter:
+    """Normalise, parse, tidy entities, apply the emergency safety net."""
+
+    engine: NluEngine
+    max_chars: int = MAX_TEXT_CHARS
+    _warm: bool = field(default=False, init=False)
+
+    def warm(self) -> None:
+        """Parse once per language so the first owner does not pay for graph tracing."""
+        for text in ("你好，我家空调坏了", "hello, my light is broken"):
+            self.parse(text)
+        self._warm = True
+
+    @property
+    def ready(self) -> bool:
+        return self._warm
+
+    def parse(self, text: str) -> NluResult:
+        """Parse one utterance.
+
+        :raises NluError: ``empty-text`` or ``text-too-long`` for bad input,
+            ``nlu-unreachable`` when a remote server fails.
+        """
+        if not isinstance(text, str):
+            raise NluError("bad-text", "text must be a string")
+        norm = normalise(text)
+        if not norm.text:
+            raise NluError("empty-text", "text is empty")
+        if len(norm.text) > self.max_chars:
+            raise NluError("text-too-long", f"text is longer than {self.max_chars} characters")
+        started = time.perf_counter()
+        raw = self.engine.parse(norm.text)
+        result = self._to_result(norm.text, text, raw)
+        result = self._apply_safety_net(result)
+        return replace(result, parse_ms=(time.perf_counter() - started) * 1000)
+
+    def _to_result(self, text: str, source: str, raw: RasaParse) -> NluResult:
+        intent = raw.get("intent") or {}
+        top = IntentScore(intent.get("name") or FALLBACK_INTENT, float(intent.get("confidence") or 0.0))
+        ranking = tuple(
+            IntentScore(r["name"], float(r.get("confidence") or 0.0))
+            for r in raw.get("intent_ranking") or []
+            if r.get("name")
+        )
+        return NluResult(text=text, source_text=source, lang=detect_language(text), intent=top,
+                         ranking=ranking, entities=_tidy_entities(text, raw.get("entities") or []))
+
+    @staticmethod
+    def _apply_safety_net(result: NluResult) -> NluResult:
+        distress = find_distress(result.text)
+        if distress is None or result.intent.name == EMERGENCY_INTENT:
+            return result
+        forced = IntentScore(EMERGENCY_INTENT, 1.0)
+        ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
+        entities = result.entities
+        if not any(e.entity == "emergency_type" for e in entities):
+            entities = (*entities, Entity("emergency_type", distress.term, distress.start,
+                                          distress.end, "distress_lexicon"))
+        return replace(result, intent=forced, ranking=ranking, entities=entities,
+                       rule="distress_lexicon")
+
+
+def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entity, ...]:
+    """Model entities, with units and times taken from the normalised text itself.
+
+    After normalisation units (``3-1201``) and clock times (``15:30``) are exact
+    patterns, so a regex is more reliable than the model for them; a model span
+    that contains the pattern (``明天15:00``) is kept, others of that type are
+    replaced.
+    """
+    exact: list[Entity] = [Entity("unit", m.group(), *m.span(), "pattern") for m in _UNIT_RE.finditer(text)]
+    exact += [Entity("time", m.group(), *m.span(), "pattern") for m in _TIME_RE.finditer(text)]
+    kept: list[Entity] = []
+    seen: set[tuple[str, int, int]] = set()
+    for raw in sorted(raw_entities, key=lambda e: (e.get("start", 0), e.get("end", 0))):
+        name, start, end = raw.get("entity"), raw.get("start"), raw.get("end")
+        if not name or start is None or end is None or (name, start, end) in seen:
+            continue
+        value = raw.get("value")
+        entity = Entity(name, str(value if value is not None else text[start:end]), start, end)
+        overlapping = [x for x in exact if x.entity == name and x.start < end and start < x.end]
+        if any(not (start <= x.start and x.end <= end) for x in overlapping):
+            continue  # a partial or garbled copy of an exact unit/time
+        seen.add((name, start, end))
+        kept.append(entity)
+    for x in exact:
+        if not any(k.entity == x.entity and k.start <= x.start and x.end <= k.end for k in kept):
+            kept.append(x)
+    return tuple(sorted(kept, key=lambda e: (e.start, e.end)))
+
+
+def load_adapter(model_path: Path | None = None, rasa_url: str | None = None,
+                 warm: bool = True) -> NluAdapter:
+    """Build the adapter from a local model or a Rasa server URL, warmed unless told not to."""
+    if rasa_url:
+        engine: NluEngine = RemoteRasa(rasa_url)
+    elif model_path is not None:
+        engine = LocalRasa(model_path)
+    else:
+        raise NluError("model-missing", "no NLU model configured; run `guanjia nlu train`")
+    adapter = NluAdapter(engine)
+    if warm:
+        adapter.warm()
+    _LOGGER.info("NLU ready: %s", engine.describe())
+    return adapter

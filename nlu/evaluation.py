@@ -1,0 +1,169 @@
+"""Measure the NLU as the product uses it: through the adapter, safety net included.
+
+Reports intent accuracy per language, macro-F1, emergency recall, a per-intent
+table, entity F1 (type + value), and draws a confusion matrix.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nlu.adapter import EMERGENCY_INTENT, NluAdapter
+from nlu.normalise import detect_language
+
+if TYPE_CHECKING:
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRow:
+    intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    text: str
+    expected: str
+    predicted: str
+    confidence: float
+
+
+@dataclass
+class EvalReport:
+    """Figures for one evaluation run; ``to_json`` is what ``--json`` prints."""
+
+    n: int
+    n_zh: int
+    n_en: int
+    intent_accuracy: float
+    intent_accuracy_zh: float
+    intent_accuracy_en: float
+    macro_f1: float
+    emergency_recall: float
+    entity_precision: float
+    entity_recall: float
+    entity_f1: float
+    per_intent: list[IntentRow]
+    labels: list[str]
+    confusion: list[list[int]]
+    misses: list[Miss] = field(default_factory=list)
+    confusion_png: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("confusion")
+        data["misses"] = data["misses"][:50]
+        return data
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def evaluate(adapter: NluAdapter, data: TrainingData) -> EvalReport:
+    """Parse every example of ``data`` (already normalised) and score the results."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    expected, predicted, langs, misses = [], [], [], []
+    ent_tp = ent_gold = ent_pred = 0
+    for message in data.intent_examples:
+        text, gold = message.get("text"), message.get("intent")
+        result = adapter.parse(text)
+        expected.append(gold)
+        predicted.append(result.intent.name)
+        langs.append(detect_language(text))
+        if gold != result.intent.name:
+            misses.append(Miss(text, gold, result.intent.name, result.intent.confidence))
+        gold_ents = Counter((e["entity"], str(e.get("value"))) for e in message.get("entities") or [])
+        pred_ents = Counter((e.entity, e.value) for e in result.entities)
+        ent_tp += sum((gold_ents & pred_ents).values())
+        ent_gold += sum(gold_ents.values())
+        ent_pred += sum(pred_ents.values())
+
+    labels = sorted(set(expected))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, predicted, labels=labels, zero_division=0
+    )
+    rows = [IntentRow(label, float(p), float(r), float(f), int(s))
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)]
+    matrix_labels = sorted(set(expected) | set(predicted))
+
+    def accuracy(lang: str | None) -> tuple[float, int]:
+        pairs = [(e, p) for e, p, lg in zip(expected, predicted, langs) if lang in (None, lg)]
+        return _ratio(sum(e == p for e, p in pairs), len(pairs)), len(pairs)
+
+    acc, n = accuracy(None)
+    acc_zh, n_zh = accuracy("zh")
+    acc_en, n_en = accuracy("en")
+    emergencies = [p for e, p in zip(expected, predicted) if e == EMERGENCY_INTENT]
+    ent_p, ent_r = _ratio(ent_tp, ent_pred), _ratio(ent_tp, ent_gold)
+    return EvalReport(
+        n=n, n_zh=n_zh, n_en=n_en,
+        intent_accuracy=acc, intent_accuracy_zh=acc_zh, intent_accuracy_en=acc_en,
+        macro_f1=float(sum(r.f1 for r in rows) / len(rows)) if rows else 0.0,
+        emergency_recall=_ratio(sum(p == EMERGENCY_INTENT for p in emergencies), len(emergencies)),
+        entity_precision=ent_p, entity_recall=ent_r,
+        entity_f1=_ratio(2 * ent_p * ent_r, ent_p + ent_r),
+        per_intent=rows, labels=matrix_labels,
+        confusion=confusion_matrix(expected, predicted, labels=matrix_labels).tolist(),
+        misses=misses,
+    )
+
+
+def save_confusion_png(report: EvalReport, path: Path) -> Path:
+    """Draw the confusion matrix (rows: expected, columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = max(6, 0.45 * len(report.labels))
+    fig, ax = plt.subplots(figsize=(size + 2, size))
+    image = ax.imshow(report.confusion, cmap="Blues")
+    ax.set_xticks(range(len(report.labels)), report.labels, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(report.labels)), report.labels, fontsize=8)
+    for i, row in enumerate(report.confusion):
+        for j, count in enumerate(row):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                        color="white" if count > max(map(max, report.confusion)) / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("expected")
+    ax.set_title(f"Intent confusion (n={report.n}, accuracy {report.intent_accuracy:.1%})")
+    fig.colorbar(image, ax=ax, shrink=0.7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    report.confusion_png = str(path)
+    return path
+
+
+def format_report(report: EvalReport) -> str:
+    """A human-readable summary and per-intent table."""
+    lines = [
+        f"examples: {report.n} (zh {report.n_zh}, en {report.n_en})",
+        f"intent accuracy: {report.intent_accuracy:.1%}  zh {report.intent_accuracy_zh:.1%}  "
+        f"en {report.intent_accuracy_en:.1%}",
+        f"macro-F1: {report.macro_f1:.3f}   emergency recall: {report.emergency_recall:.1%}",
+        f"entities (type+value): P {report.entity_precision:.3f}  R {report.entity_recall:.3f}  "
+        f"F1 {report.entity_f1:.3f}",
+        "",
+        f"{'intent':<18} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}",
+    ]
+    lines += [f"{r.intent:<18} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.support:>5}"
+              for r in report.per_intent]
+    if report.misses:
+        lines += ["", "misclassified:"]
+        lines += [f"  {m.expected:>16} → {m.predicted:<16} {m.confidence:.2f}  {m.text}"
+                  for m in report.misses[:40]]
+    if report.confusion_png:
+        lines += ["", f"confusion matrix: {report.confusion_png}"]
+    return "\n".join(lines)

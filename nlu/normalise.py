@@ -1,0 +1,290 @@
+"""Text normalisation that runs before every parse and over all training data.
+
+Vosk prints Chinese with spaces between words (``我 家 水管 漏水 了``) and numbers
+as characters (``三 栋 一 二 零 一``); owners type full-width characters on
+kiosks. The NLU must see one canonical form, so training data and live text go
+through the same function. Every output character remembers the span of source
+text it came from, which lets training remap entity annotations and lets
+callers point back into what the owner actually said.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk"]
+
+Span = tuple[int, int]
+
+_CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uff0f"
+_CJK_RE = re.compile(f"[{_CJK_CHAR}]")
+
+
+def is_cjk(char: str) -> bool:
+    """True for a CJK ideograph (the characters Vosk separates with spaces)."""
+    return bool(_CJK_RE.match(char))
+
+
+def detect_language(text: str) -> str:
+    """``zh`` when the text holds any Chinese character, else ``en``."""
+    return "zh" if _CJK_RE.search(text) else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Normalised text plus, for each output character, its ``[start, end)`` in the source."""
+
+    text: str
+    source: str
+    spans: tuple[Span, ...]
+
+    def source_span(self, start: int, end: int) -> Span:
+        """Where output characters ``[start, end)`` came from in the source text."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside normalised text of {len(self.text)}")
+        return self.spans[start][0], self.spans[end - 1][1]
+
+    def target_span(self, src_start: int, src_end: int) -> Span | None:
+        """The output characters that overlap source ``[src_start, src_end)``, trimmed of spaces."""
+        hits = [i for i, (a, b) in enumerate(self.spans) if a < src_end and b > src_start]
+        if not hits:
+            return None
+        start, end = hits[0], hits[-1] + 1
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return (start, end) if start < end else None
+
+
+def _identity(text: str) -> Normalised:
+    return Normalised(text, text, tuple((i, i + 1) for i in range(len(text))))
+
+
+def _rewrite(
+    current: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]
+) -> Normalised:
+    """Apply ``replace`` to each match; ``None`` keeps the match as it is.
+
+    A replacement's characters all map to the source span of the whole match.
+    """
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    for match in pattern.finditer(current.text):
+        new = replace(match)
+        if new is None:
+            continue
+        start, end = match.span()
+        parts.append(current.text[pos:start])
+        spans.extend(current.spans[pos:start])
+        if new:
+            if end > start:
+                span = (current.spans[start][0], current.spans[end - 1][1])
+            else:
+                span = current.spans[start] if start < len(current.spans) else (0, 0)
+            parts.append(new)
+            spans.extend([span] * len(new))
+        pos = end
+    if pos == 0 and not parts:
+        return current
+    parts.append(current.text[pos:])
+    spans.extend(current.spans[pos:])
+    return Normalised("".join(parts), current.source, tuple(spans))
+
+
+# --- Chinese numbers -------------------------------------------------------
+
+_DIGITS = {"零": 0, "〇": 0, "○": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3,
+           "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM = "零〇○一幺二两三四五六七八九十百千"
+
+
+def chinese_to_int(text: str) -> int | None:
+    """Read a Chinese or Arabic number: ``十二`` → 12, ``一二零一`` → 1201, ``八百零二`` → 802.
+
+    Digit-by-digit readings (room numbers, as people say them) are accepted as well
+    as positional ones. Returns ``None`` for anything else.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if all(ch in _DIGITS for ch in text):
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _MULTIPLIERS:
+            total += (1 if digit is None else digit) * _MULTIPLIERS[ch]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+# --- passes ----------------------------------------------------------------
+
+_ANY_CHAR = re.compile(r".", re.S)
+
+
+def _width(current: Normalised) -> Normalised:
+    """Full-width letters, digits and punctuation become half-width (NFKC)."""
+
+    def fold(m: re.Match[str]) -> str | None:
+        folded = unicodedata.normalize("NFKC", m.group())
+        return None if folded == m.group() else folded
+
+    return _rewrite(current, _ANY_CHAR, fold)
+
+
+_SPACE_RUN = re.compile(r"\s+")
+_SPACE_NEAR_CJK = re.compile(
+    f"(?<=[{_CJK_CHAR}{_CJK_PUNCT}]) (?=\\S)|(?<=\\S) (?=[{_CJK_CHAR}{_CJK_PUNCT}])"
+)
+_SPACE_AROUND_DASH_DIGIT = re.compile(r"(?<=\d) ?([-:]) ?(?=\d)")
+
+
+def _spaces(current: Normalised) -> Normalised:
+    """One space between Latin words, none next to a Chinese character, none at the ends."""
+    current = _rewrite(current, _SPACE_RUN, lambda m: None if m.group() == " " else " ")
+    current = _rewrite(current, _SPACE_NEAR_CJK, lambda m: "")
+    current = _rewrite(current, _SPACE_AROUND_DASH_DIGIT, lambda m: None if len(m.group()) == 1 else m.group(1))
+    current = _rewrite(current, re.compile(r"^ +| +$"), lambda m: "")
+    return current
+
+
+_NUM = f"(?:[0-9]+|[{_CN_NUM}]+)"
+_UNIT_ZH = re.compile(
+    f"(?P<b>{_NUM})(?:栋|幢|号楼|座|号院)"
+    f"(?:(?P<e>{_NUM})单元)?"
+    f"(?P<r>[0-9]{{3,4}}|[{_CN_NUM}]{{2,6}})(?:室|房|号房|号)?"
+)
+_UNIT_DASH = re.compile(r"(?<![\d-])(?P<b>\d{1,2})-(?:(?P<e>\d{1,2})-)?(?P<r>\d{3,4})(?![\d-])")
+_UNIT_EN = re.compile(
+    r"\b(?:building|bldg\.?|block|tower)\s*(?P<b>\d{1,2})\s*,?\s*"
+    r"(?:(?:room|flat|apartment|apt\.?|unit|no\.?|number|#)\s*)?(?P<r>\d{3,4})\b",
+    re.I,
+)
+
+
+def _format_unit(m: re.Match[str]) -> str | None:
+    building = chinese_to_int(m.group("b"))
+    room = chinese_to_int(m.group("r"))
+    entrance = chinese_to_int(m.group("e")) if "e" in m.groupdict() and m.group("e") else None
+    if building is None or room is None or not 0 < building < 100 or not 100 <= room <= 9999:
+        return None
+    return f"{building}-{entrance}-{room}" if entrance else f"{building}-{room}"
+
+
+def _units(current: Normalised) -> Normalised:
+    """``三栋一二零一`` / ``3号楼1201室`` / ``building 3 room 1201`` → ``3-1201``."""
+    for pattern in (_UNIT_ZH, _UNIT_EN, _UNIT_DASH):
+        current = _rewrite(current, pattern, _format_unit)
+    return current
+
+
+_PM_PERIODS = {"下午", "傍晚", "晚上", "今晚", "夜里", "夜间", "晚间"}
+_PERIODS = "凌晨|半夜|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|今晚|夜里|夜间|晚间"
+_TIME_ZH = re.compile(
+    f"(?P<p>{_PERIODS})?"
+    r"(?P<h>[0-9]{1,2}|[零一二两三四五六七八九十]{1,3})(?:点|點|时|:)"
+    r"(?:(?P<half>半)|(?P<q1>一刻)|(?P<q3>三刻)|(?P<m>[0-9]{2}|[零一二三四五六七八九十]{1,3})分?|(?P<o>钟|整))?"
+)
+_AMBIGUOUS_BARE_HOURS = {"一", "二", "两"}  # 快一点 / 有一点 / 差两点 are not times
+
+
+def _resolve_hour(hour: int, period: str | None) -> int:
+    if period in _PM_PERIODS and hour < 12:
+        return hour + 12
+    if period == "中午" and hour < 6:
+        return hour + 12
+    if period in {"凌晨", "半夜"} and hour == 12:
+        return 0
+    return hour
+
+
+def _format_time_zh(m: re.Match[str]) -> str | None:
+    period, hour_text = m.group("p"), m.group("h")
+    has_minutes = any(m.group(g) for g in ("half", "q1", "q3", "m", "o"))
+    if ":" in m.group() and (not m.group("m") or not period):
+        return None  # already a clock time (or not one at all)
+    if not period and not has_minutes and not hour_text.isdigit() and hour_text in _AMBIGUOUS_BARE_HOURS:
+        return None
+    hour = chinese_to_int(hour_text)
+    if hour is None or hour > 24:
+        return None
+    minute = 0
+    if m.group("half"):
+        minute = 30
+    elif m.group("q1"):
+        minute = 15
+    elif m.group("q3"):
+        minute = 45
+    elif m.group("m"):
+        minute = chinese_to_int(m.group("m")) or 0
+    if minute > 59:
+        return None
+    prefix = "今晚" if period == "今晚" else ""
+    if period:
+        return f"{prefix}{_resolve_hour(hour, period) % 24:02d}:{minute:02d}"
+    return f"{hour}:{minute:02d}" if hour < 13 else f"{hour:02d}:{minute:02d}"
+
+
+_EN_HOURS = {w: i for i, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
+_EN_MINUTES = {"oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
+               "forty": 40, "forty five": 45, "fifty": 50}
+_EN_HOUR_RE = "|".join(_EN_HOURS) + r"|\d{1,2}"
+_EN_MIN_RE = "|".join(sorted(_EN_MINUTES, key=len, reverse=True)) + r"|\d{2}"
+_TIME_EN = re.compile(
+    rf"\b(?P<h>{_EN_HOUR_RE})(?:(?::|\s)(?P<m>{_EN_MIN_RE}))?\s*"
+    r"(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'?clock\b)",
+    re.I,
+)
+
+
+def _format_time_en(m: re.Match[str]) -> str | None:
+    h_text, m_text, ap = m.group("h").lower(), m.group("m"), m.group("ap").lower()
+    hour = int(h_text) if h_text.isdigit() else _EN_HOURS[h_text]
+    minute = 0
+    if m_text:
+        m_text = m_text.lower()
+        minute = int(m_text) if m_text.isdigit() else _EN_MINUTES[m_text]
+    if hour > 23 or minute > 59:
+        return None
+    if ap.startswith("p") and hour < 12:
+        hour += 12
+    elif ap.startswith("a") and hour == 12:
+        hour = 0
+    elif ap.startswith("o"):
+        return f"{hour}:{minute:02d}"
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _times(current: Normalised) -> Normalised:
+    """``下午三点半`` → ``15:30``; ``3 pm`` → ``15:00``; bare ``三点`` → ``3:00``."""
+    current = _rewrite(current, _TIME_ZH, _format_time_zh)
+    return _rewrite(current, _TIME_EN, _format_time_en)
+
+
+_PASSES = (_width, _spaces, _units, _times, _spaces)
+
+
+def normalise(text: str) -> Normalised:
+    """Canonical form of an utterance, as the NLU is trained on it.
+
+    Full-width → half-width, whitespace collapsed, spaces next to Chinese characters
+    removed, units as ``3-1201`` and times as ``15:30``. Idempotent.
+    """
+    current = _identity(text)
+    for apply in _PASSES:
+        current = apply(current)
+    return current

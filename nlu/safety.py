@@ -1,0 +1,102 @@
+"""Distress lexicon: words that make an utterance an emergency whatever the model says.
+
+Missing an emergency is the worst error Guanjia can make; a false alarm costs a
+guard a walk. So the lexicon is broad, and only a few well-known harmless
+phrasings are vetoed (a stove that "won't catch fire", a fire *drill*).
+It runs on normalised text (no spaces between Chinese characters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["DistressMatch", "find_distress"]
+
+# (emergency_type, pattern). Chinese patterns need no word boundaries.
+_ZH_TERMS: tuple[tuple[str, str], ...] = (
+    ("fire", r"着火|起火|失火|火灾|火警|烧起来|烧着了|冒烟|浓烟|好多烟|一屋子烟|冒火|火花|火光|焦味|烧焦|焦糊|糊味"),
+    ("fall", r"摔倒|摔了一跤|摔了一下|摔伤|摔地上|跌倒|跌了一跤|摔在地上|倒在地上|倒地|起不来了|爬不起来"),
+    ("unconscious", r"晕倒|昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|叫不醒|没有呼吸|没呼吸|休克|抽搐"),
+    ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
+                r"流血不止|大出血|血流不止|流了好多血|吐血|救护车|打120|叫120|噎住|卡住喉咙|嘴唇发紫|"
+                r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子"),
+    ("gas", r"煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
+    ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在"),
+    ("intruder", r"小偷|有贼|进贼|入室|撬|抢劫|有人闯|陌生人闯|闯进|翻进|翻墙|爬进|坏人|持刀|拿刀|打架|砍人|"
+                  r"非法闯入|鬼鬼祟祟|可疑的人|有人跟踪|拧.{0,6}门把手"),
+    ("missing_person", r"孩子不见了|小孩不见了|孩子丢了|走丢了|找不到(?:孩子|老人|我[爸妈]|老伴)"),
+    ("danger", r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀"),
+    ("help", r"救命|救救|快来人|来人啊|出事了|报警|打110|打119"),
+)
+_EN_TERMS: tuple[tuple[str, str], ...] = (
+    ("fire", r"\bfire\b|\bon fire\b|\bsmoke\b|\bburning\b|\bburnt smell\b|\bflames?\b|\bsparks?\b"),
+    ("fall", r"\bfallen\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b"),
+    ("unconscious", r"\bunconscious\b|\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b"),
+    ("medical", r"\bheart attack\b|\bstroke\b|\bchest pains?\b|\bcan'?t breathe\b|\bcannot breathe\b|"
+                r"\bbleeding\b|\bambulance\b|\bchoking\b|\boverdose\b|\belectric shock\b|\belectrocuted\b|"
+                r"\bunresponsive\b|\ballergic reaction\b|\bcan'?t move\b|\bbroken (?:leg|arm|hip)\b"),
+    ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b"),
+    ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
+                r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b"),
+    ("intruder", r"\bintruder\b|\bburglar\b|\bbreak-?in\b|\bbreaking in(?:to)?\b|\bbroke in(?:to)?\b|"
+                 r"\brobbery\b|\bthief\b|\bsuspicious (?:man|woman|person|guy|people)\b|\bstranger in\b|"
+                 r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b"),
+    ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
+                       r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
+                       r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b"),
+    ("danger", r"\bwindow ledge\b|\bon the ledge\b|\bsuicid|\bkill (?:him|her)self\b"),
+    ("help", r"^\W*help\W*(?:help\W*)*$|\bhelp me\W*$|\bsomebody help\b|\bsomeone help\b|\bplease help\W*$|"
+             r"\bcall (?:the )?police\b|\bcall 911\b|\bemergency\b"),
+)
+# Phrases that contain a term but are not distress.
+_ZH_VETOES = re.compile(
+    r"打不着火|点不着火|打不着|点不着|不着火|没着火|打火打不着|"
+    r"消防演练|消防演习|火灾演练|消防检查|消防通道|"
+    r"不冒烟|没冒烟|"
+    r"差点摔倒|差一点摔倒|差点滑倒|"
+    r"烟感|烟雾报警器.{0,4}(?:没电|换电池|滴滴)|"
+    r"(?:有|得了|患有|得过)心脏病|心脏病史|心脏病的?药|中风(?:以后|后|过)|"
+    r"(?:找|叫|帮我|请|能不能)(?:个|人|师傅)*撬锁|车?胎漏气|轮胎漏气|"
+    r"报警器.{0,4}(?:没电|换电池)|"
+    r"车.{0,3}出不来|车开不出来|取不出来|拿不出来|打不出来|查不出来|说不出来|看不出来|想不出来|"
+    r"撬棍|不撬|"
+    r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)"
+)
+_EN_VETOES = re.compile(
+    r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check)\b|\bfireworks?\b|"
+    r"\bsmoke (?:detector|alarm) (?:battery|is beeping|keeps chirping|chirp)|\bno smoking\b|"
+    r"\bcigarette smoke\b|\bcease-?fire\b|\balmost fell\b|\bnearly fell\b|\bfell asleep\b|"
+    r"\bemergency (?:exit|number|contact|light)s?\b|\bstroke of\b|\bsparkling\b|"
+    r"\bcar\b[^.]{0,30}\b(?:can'?t|cannot) get out\b",
+    re.I,
+)
+
+_ZH = [(kind, re.compile(pattern)) for kind, pattern in _ZH_TERMS]
+_EN = [(kind, re.compile(pattern, re.I)) for kind, pattern in _EN_TERMS]
+
+
+@dataclass(frozen=True, slots=True)
+class DistressMatch:
+    """The first distress term found: what it suggests and where it is."""
+
+    emergency_type: str
+    term: str
+    start: int
+    end: int
+
+
+def find_distress(text: str) -> DistressMatch | None:
+    """Return the first distress term in normalised ``text``, or ``None``.
+
+    Vetoed phrases are blanked out first, so "燃气灶打不着火" is not a fire but
+    "打不着火，还有一股煤气味" still is a gas emergency.
+    """
+    masked = _ZH_VETOES.sub(lambda m: "\0" * len(m.group()), text)
+    masked = _EN_VETOES.sub(lambda m: "\0" * len(m.group()), masked)
+    found: list[DistressMatch] = []
+    for kind, pattern in (*_ZH, *_EN):
+        match = pattern.search(masked)
+        if match:
+            found.append(DistressMatch(kind, text[match.start() : match.end()], *match.span()))
+    return min(found, key=lambda d: d.start) if found else None

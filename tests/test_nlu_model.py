@@ -1,0 +1,81 @@
+"""The trained model, through the adapter, as the hub uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+SPACED_PAIRS = [
+    "我 家 卫生间 的 水管 漏水 了",
+    "麻烦 帮 我 交 一下 这个 月 的 物业费",
+    "我 想 预约 明天 下午 的 网球场",
+    "有 我 的 快递 吗",
+    "我 要 投诉 楼上 装修 太 吵 了",
+    "帮 我 找 一下 我 的 管家",
+    "会所 几 点 开门",
+    "我 下 个 月 出国 帮 我 看看 房子",
+]
+
+
+@pytest.mark.parametrize("spaced", SPACED_PAIRS)
+def test_vosk_spacing_does_not_change_the_result(nlu_adapter, spaced: str) -> None:
+    with_spaces = nlu_adapter.parse(spaced)
+    without = nlu_adapter.parse(spaced.replace(" ", ""))
+    assert with_spaces.intent.name == without.intent.name
+    assert with_spaces.text == without.text
+    assert [e.to_dict() for e in with_spaces.entities] == [e.to_dict() for e in without.entities]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("电梯坏了，麻烦派人来修一下", "repair_request"),
+        ("电梯三天两头坏，你们物业到底怎么管的", "complaint"),
+        ("我被困在电梯里了", "emergency"),
+        ("厨房地上全是水", "repair_request"),
+        ("燃气灶打不着火了，麻烦来看看", "repair_request"),
+        ("我报修的空调现在怎么样了", "request_status"),
+        ("帮我买两箱矿泉水送上来", "errand"),
+        ("快递柜在哪里", "faq"),
+        ("the lift is out of order, can someone fix it", "repair_request"),
+        ("my mother fell in the bathroom and can't get up", "emergency"),
+        ("is there a parcel for me", "parcel_service"),
+        ("I'd like to speak to my butler", "call_butler"),
+    ],
+)
+def test_near_misses_are_separated(nlu_adapter, text: str, intent: str) -> None:
+    assert nlu_adapter.parse(text).intent.name == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["着火了", "我 老伴 摔倒 了", "家里一股煤气味", "救命啊", "我爸晕倒了", "有人被困在电梯里",
+     "the kitchen is on fire", "help", "I smell gas", "my husband collapsed"],
+)
+def test_distress_is_always_an_emergency(nlu_adapter, text: str) -> None:
+    result = nlu_adapter.parse(text)
+    assert result.intent.name == "emergency"
+    assert result.entity_values("emergency_type")
+
+
+def test_units_and_times_are_normalised_in_text_and_entities(nlu_adapter) -> None:
+    result = nlu_adapter.parse("三栋一二零一 下午三点半 来修一下空调")
+    assert result.text.startswith("3-1201")
+    assert "15:30" in result.text
+    assert "3-1201" in result.entity_values("unit")
+    assert "15:30" in result.entity_values("time")
+    for entity in result.entities:
+        assert result.text[entity.start:entity.end]
+
+
+def test_result_has_the_api_shape(nlu_adapter) -> None:
+    body = nlu_adapter.parse("我家卫生间漏水了").to_dict()
+    assert set(body) >= {"text", "intent", "intent_ranking", "entities"}
+    assert set(body["intent"]) >= {"name", "confidence"}
+    assert 0 <= body["intent"]["confidence"] <= 1
+    assert body["intent_ranking"] and {"name", "confidence"} <= set(body["intent_ranking"][0])
+    assert all({"entity", "value", "start", "end"} <= set(e) for e in body["entities"])
+
+
+def test_gibberish_falls_back(nlu_adapter) -> None:
+    result = nlu_adapter.parse("今天股票涨了没有")
+    assert result.intent.name in {"nlu_fallback"}

@@ -1,0 +1,54 @@
+"""The distress lexicon forces emergencies; a few harmless phrasings are vetoed."""
+
+import pytest
+
+from nlu.normalise import normalise
+from nlu.safety import find_distress
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("厨房着火了", "fire"),
+        ("楼道里好多烟 是不是 起火 了", "fire"),
+        ("我妈摔倒了起不来", "fall"),
+        ("我 老伴 晕倒 了", "unconscious"),
+        ("客厅一股煤气味", "gas"),
+        ("我 被 困 在 电梯 里 了", "trapped"),
+        ("救命", "help"),
+        ("快来人啊", "help"),
+        ("有小偷在撬门", "intruder"),
+        ("我爸心脏病犯了", "medical"),
+        ("燃气灶打不着火，还有一股煤气味", "gas"),
+        ("help", "help"),
+        ("Help! Help!", "help"),
+        ("there is a fire in my kitchen", "fire"),
+        ("my father has fallen and can't get up", "fall"),
+        ("I smell gas in the flat", "gas"),
+        ("we are stuck in the lift", "trapped"),
+        ("please call an ambulance", "medical"),
+    ],
+)
+def test_distress_is_found(text: str, kind: str) -> None:
+    match = find_distress(normalise(text).text)
+    assert match is not None, text
+    assert match.emergency_type == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气灶打不着火",
+        "消防演练是哪天",
+        "电梯坏了麻烦修一下",
+        "差点摔倒 地太滑了 拖一下",
+        "我爸有心脏病，想约个医生复查",
+        "can you help me pay my water bill",
+        "when is the fire drill",
+        "where is the emergency exit",
+        "my neighbour keeps smoking on the balcony",
+        "我的车被堵住出不去了",
+    ],
+)
+def test_harmless_phrasings_are_not_distress(text: str) -> None:
+    assert find_distress(normalise(text).text) is None
