@@ -42,7 +42,7 @@ class KnowledgeBase:
         scores = (self._matrix @ query.T).toarray().ravel()
         lowered = text.lower()
         best, best_score = None, 0.0
-        for entry, score in zip(self._entries, scores):
+        for entry, score in zip(self._entries, scores, strict=False):
             hits = sum(1 for k in entry.keywords if k.lower() in lowered)
             total = float(score) + KEYWORD_BONUS * min(hits, 3)
             if total > best_score:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from assistant.estate import EstateConfig, Owner, Staff
 from assistant.errors import BadRequest
+from assistant.estate import EstateConfig, Owner, Staff
 
 # category → (assignee role, roles notified at once)
 CATEGORY_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -58,7 +58,7 @@ def load_nlu(settings: Settings) -> NluAdapter:
 
     :raises ModelMissing: no trained model and no Rasa server configured.
     """
-    from nlu.adapter import MAX_TEXT_CHARS, NluAdapter, NluError, load_adapter
+    from nlu.adapter import MAX_TEXT_CHARS, NluError, load_adapter
     from nlu.training import find_model
 
     model = settings.nlu_model

@@ -123,8 +123,9 @@ class LocalRasa:
         quiet_rasa()
         if not model_path.exists():
             raise NluError("model-missing", f"NLU model {model_path} not found; run `guanjia nlu train`")
-        import nlu.components  # noqa: F401  (registers the custom tokenizer)
         from rasa.core.agent import Agent
+
+        import nlu.components  # noqa: F401  (registers the custom tokenizer)
 
         self.model_path = model_path
         self._loop = asyncio.new_event_loop()

@@ -66,8 +66,7 @@ def eval_command(data_file: Path | None, as_json: bool, png: Path | None) -> Non
     """
     from nlu.adapter import load_adapter
     from nlu.evaluation import evaluate, format_report, save_confusion_png
-    from nlu.training import (find_model, load_source_data, normalise_training_data, prepare,
-                              train_model)
+    from nlu.training import find_model, load_source_data, normalise_training_data, prepare, train_model
 
     settings = Settings.from_env()
     if data_file is None:

@@ -92,17 +92,17 @@ def evaluate(adapter: NluAdapter, data: TrainingData) -> EvalReport:
         expected, predicted, labels=labels, zero_division=0
     )
     rows = [IntentRow(label, float(p), float(r), float(f), int(s))
-            for label, p, r, f, s in zip(labels, precision, recall, f1, support)]
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=False)]
     matrix_labels = sorted(set(expected) | set(predicted))
 
     def accuracy(lang: str | None) -> tuple[float, int]:
-        pairs = [(e, p) for e, p, lg in zip(expected, predicted, langs) if lang in (None, lg)]
+        pairs = [(e, p) for e, p, lg in zip(expected, predicted, langs, strict=False) if lang in (None, lg)]
         return _ratio(sum(e == p for e, p in pairs), len(pairs)), len(pairs)
 
     acc, n = accuracy(None)
     acc_zh, n_zh = accuracy("zh")
     acc_en, n_en = accuracy("en")
-    emergencies = [p for e, p in zip(expected, predicted) if e == EMERGENCY_INTENT]
+    emergencies = [p for e, p in zip(expected, predicted, strict=False) if e == EMERGENCY_INTENT]
     ent_p, ent_r = _ratio(ent_tp, ent_pred), _ratio(ent_tp, ent_gold)
     return EvalReport(
         n=n, n_zh=n_zh, n_en=n_en,

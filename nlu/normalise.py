@@ -239,7 +239,7 @@ def _format_time_zh(m: re.Match[str]) -> str | None:
 
 
 _EN_HOURS = {w: i for i, w in enumerate(
-    "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], start=1)}
 _EN_MINUTES = {"oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
                "forty": 40, "forty five": 45, "fifty": 50}
 _EN_HOUR_RE = "|".join(_EN_HOURS) + r"|\d{1,2}"

@@ -15,8 +15,8 @@ The state lives in the database, so a restarted hub continues the conversation.
 
 from __future__ import annotations
 
-import uuid
 import re
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +28,9 @@ from assistant.clock import Clock
 from assistant.dialogue import replies as R
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
-from assistant.dialogue.slots import (NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots,
-                                      unit_in)
-from assistant.estate import EstateConfig, Owner
+from assistant.dialogue.slots import NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots, unit_in
 from assistant.errors import BadRequest
+from assistant.estate import EstateConfig, Owner
 from assistant.knowledge import KnowledgeBase
 from assistant.models import OPEN_STATUSES, DialogueSession, ServiceRequest
 from assistant.requests import NewRequest, apply_action, create_request, open_requests_by_staff

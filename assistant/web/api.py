@@ -19,8 +19,7 @@ from assistant.dialogue.manager import Outcome, Turn
 from assistant.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from assistant.models import Owner, RequestStatus, ServiceRequest, Staff, Utterance
 from assistant.protocol import StageEventType, Trace, utc_iso
-from assistant.requests import (TRANSITIONS, add_feedback, apply_action, get_request, reassign,
-                                request_summary)
+from assistant.requests import TRANSITIONS, add_feedback, apply_action, get_request, reassign, request_summary
 from assistant.services import get_services
 from assistant.web.validation import json_object, optional_str, text_field
 
@@ -254,9 +253,8 @@ def act_on_request(request_id: int, action: str):
     body = json_object() if request.get_data() else {}
     req = get_request(db, request_id)
     now = services.clock.now_utc()
-    if principal.kind == "device":
-        if action not in {"cancel", "feedback"} or req.device_id != principal.id:
-            raise Forbidden("devices may only cancel or rate their own requests")
+    if principal.kind == "device" and (action not in {"cancel", "feedback"} or req.device_id != principal.id):
+        raise Forbidden("devices may only cancel or rate their own requests")
     if action == "reassign":
         _reassign(db, req, body, principal.actor, now)
     elif action == "feedback":

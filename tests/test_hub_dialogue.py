@@ -1,0 +1,146 @@
+"""Utterance → dialogue → routed request, through HTTP, with the real model and database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.adapter import Entity, IntentScore, NluResult
+
+
+def _deadline_s(answer: dict, hub) -> float:
+    deadline = datetime.fromisoformat(answer["request"]["ack_deadline"].replace("Z", "+00:00"))
+    return (deadline - hub.clock.now_utc()).total_seconds()
+
+
+@pytest.mark.parametrize(("text", "yes", "category", "role", "deadline_s"), [
+    ("我家卫生间漏水了", "对", "repair_request", "engineering", 300),
+    ("楼道里有好多垃圾，麻烦派人来打扫一下", "是的", "cleaning_request", "cleaning", 900),
+    ("帮我交一下这个月的物业费", "对", "bill_payment", "butler", 900),
+    ("my kitchen tap is leaking", "yes", "repair_request", "engineering", 300),
+    ("I'd like to pay my electricity bill", "yes please", "bill_payment", "butler", 900),
+])
+def test_service_request_end_to_end(hub, text, yes, category, role, deadline_s) -> None:
+    first, second = hub.conversation("panel-3-1201", text, yes)
+    assert first["expect"] == "confirm", first
+    assert first["request"] is None  # nothing is dispatched before the yes
+    request = second["request"]
+    assert request is not None, second
+    assert (request["category"], request["assignee"]["role"]) == (category, role)
+    assert request["assignee"]["staff_id"]
+    assert _deadline_s(second, hub) == deadline_s
+    assert second["reply"]["lang"] == ("en" if text.isascii() else "zh")
+
+
+def test_emergency_is_dispatched_first_then_told(hub) -> None:
+    answer = hub.say("panel-3-1201", "救命 我 老伴 摔倒 了")
+    request = answer["request"]
+    assert answer["intent"]["name"] == "emergency" and answer["expect"] is None
+    assert request["priority"] == "emergency" and request["assignee"]["role"] == "security"
+    notified = {n["role"] for n in request["also_notified"]}
+    assert {"duty_manager", "butler"} <= notified
+    assert _deadline_s(answer, hub) == 60
+    assert "保安" in answer["reply"]["text"]
+
+
+def test_elderly_owner_gets_short_slow_replies(hub) -> None:
+    answer = hub.say("lobby-1", "我家空调坏了", owner_id="o-wang-jianguo")
+    assert answer["reply"]["slow"] is True
+    assert answer["expect"] == "confirm"
+    assert not answer["reply"]["text"].startswith("您是说")
+
+
+def test_kiosk_asks_for_the_unit_when_nobody_is_recognised(hub) -> None:
+    first, second, third = hub.conversation("lobby-1", "我家马桶堵了", "三栋一二零一", "对")
+    assert first["expect"] == "slot:unit"
+    assert second["expect"] == "confirm" and "3-1201" in second["reply"]["text"]
+    assert third["request"]["category"] == "repair_request"
+
+
+def test_missing_detail_is_asked_for(hub) -> None:
+    first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
+    assert first["expect"] == "slot:bill_type"
+    assert second["expect"] == "confirm"
+    assert third["request"]["category"] == "bill_payment"
+
+
+def test_repeat_says_the_last_reply_again_and_cancel_cancels(hub) -> None:
+    first, again, cancel = hub.conversation("panel-3-1201", "客厅的灯不亮了", "再说一遍", "取消")
+    assert again["reply"]["text"] == first["reply"]["text"]
+    assert again["expect"] == "confirm"
+    assert cancel["expect"] is None and cancel["request"] is None
+    assert "取消" in cancel["reply"]["text"]
+
+
+def test_cancel_after_dispatch_cancels_the_request(hub) -> None:
+    _, done, cancelled = hub.conversation("panel-3-1201", "厨房水龙头漏水", "对", "算了，不用了")
+    assert done["request"]["status"] == "assigned"
+    assert cancelled["request"]["status"] == "cancelled"
+
+
+def test_not_understood_twice_puts_the_owner_through_to_the_butler(hub) -> None:
+    first, second = hub.conversation("panel-3-1201", "呃 那个 阿巴阿巴", "嗯 那个 呜啦呜啦")
+    assert first["request"] is None and first["expect"] is None
+    assert second["request"]["category"] == "call_butler"
+    assert second["request"]["assignee"]["staff_id"] == "s-wangjun"
+
+
+def test_close_intents_ask_which_one(hub) -> None:
+    services = hub.services
+    ambiguous = NluResult("电梯又坏了", "电梯又坏了", "zh", IntentScore("nlu_fallback", 0.35),
+                          (IntentScore("repair_request", 0.34), IntentScore("complaint", 0.31)),
+                          (Entity("facility", "电梯", 0, 2),))
+    from assistant.dialogue.manager import Turn
+
+    with services.sessions() as db:
+        outcome = services.dialogue.handle(db, Turn("panel-3-1201", "panel", "3-1201", "电梯又坏了"), ambiguous)
+        db.commit()
+    assert outcome.expect == "clarify"
+    assert "报修" in outcome.reply.text and "投诉" in outcome.reply.text
+    answer = hub.say("panel-3-1201", "报修", outcome.session_id)
+    assert answer["expect"] == "confirm"
+    done = hub.say("panel-3-1201", "对", answer["session_id"])
+    assert done["request"]["category"] == "repair_request"
+
+
+def test_status_is_answered_from_the_store(hub) -> None:
+    hub.conversation("panel-3-1201", "卫生间漏水了", "对")
+    listed = hub.client.get("/api/v1/requests", headers=hub.staff_headers("s-gaoyuan")).get_json()
+    request_id = listed["requests"][0]["id"]
+    hub.client.post(f"/api/v1/requests/{request_id}/start", headers=hub.staff_headers("s-lishifu"))
+    answer = hub.say("panel-3-1201", "我报修的怎么样了")
+    assert answer["intent"]["name"] == "request_status"
+    assert "正在路上" in answer["reply"]["text"]
+
+
+def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
+    answer = hub.say("panel-3-1201", "会所几点开门")
+    assert answer["request"] is None and "会所" in answer["reply"]["text"]
+    english = hub.say("panel-2-0601", "when is the gym open")
+    assert english["reply"]["lang"] == "en" and "gym" in english["reply"]["text"].lower()
+
+
+def test_english_owner_at_the_kiosk(hub) -> None:
+    first, second = hub.conversation("lobby-1", "the light in my bathroom is broken", "yes",
+                                     owner_id="o-smith-john")
+    assert first["reply"]["lang"] == "en" and first["expect"] == "confirm"
+    assert second["request"]["assignee"]["role"] == "engineering"
+    assert "Li Qiang" in second["reply"]["text"]
+
+
+def test_retry_with_the_same_id_creates_one_request(hub) -> None:
+    first = hub.say("panel-3-1201", "着火了", id="u-123")
+    again = hub.say("panel-3-1201", "着火了", id="u-123")
+    assert first == again
+    listed = hub.client.get("/api/v1/requests?category=emergency",
+                            headers=hub.staff_headers("s-gaoyuan")).get_json()["requests"]
+    assert len(listed) == 1
+
+
+def test_session_times_out(hub) -> None:
+    first = hub.say("panel-3-1201", "客厅的灯不亮了")
+    hub.clock.advance(600)
+    answer = hub.say("panel-3-1201", "对", first["session_id"])
+    assert answer["request"] is None
+    assert answer["session_id"] != first["session_id"]
