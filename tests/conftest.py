@@ -19,8 +19,13 @@ SHARED = ROOT.parent / "shared"
 
 
 def _model(split: str) -> Path:
+    import os
+
     from nlu.training import find_model
 
+    override = os.environ.get(f"GUANJIA_TEST_MODEL_{split.upper()}")  # for debugging with another model
+    if override:
+        return Path(override)
     path, current = find_model(ROOT / "models" / "nlu", split)  # type: ignore[arg-type]
     if path is None or not current:
         flag = "" if split == "all" else " --split train"

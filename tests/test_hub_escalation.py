@@ -88,6 +88,8 @@ def test_escalation_reaches_the_estate_manager_and_stops(hub) -> None:
         hub.clock.advance(301)
         hub.services.escalator.run_due()
     events = _events(hub, request["id"])
-    roles = [e["data"]["to"]["role"] for e in events if e["type"] == "escalated"]
-    assert roles == ["engineering", "duty_manager", "estate_manager"]
+    steps = [e["data"]["to"] for e in events if e["type"] == "escalated"]
+    assert steps[0]["role"] == "engineering" and steps[-1]["role"] == "estate_manager"
+    # this week's duty manager is the engineering supervisor (s-hemin), who already holds it: skipped
+    assert [s["staff_id"] for s in steps] == ["s-hemin", "s-gaoyuan"]
     assert [e["type"] for e in events].count("escalation_exhausted") == 1

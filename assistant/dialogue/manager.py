@@ -273,6 +273,10 @@ class DialogueManager:
         options = ctx.state.get("clarify") or []
         ranked = [s.name for s in ctx.result.ranking]
         chosen = ctx.result.intent.name if ctx.result.intent.name in options else None
+        if chosen is None:  # the owner may simply repeat one of the two names we offered
+            chosen = next((o for o in options for lang in ("zh", "en")
+                           if R.CATEGORY_NAMES[lang].get(o, "").removeprefix("a ").removeprefix("an ")
+                           in ctx.result.text.lower()), None)
         if chosen is None and ctx.result.intent.name == "nlu_fallback":
             chosen = next((name for name in ranked[:2] if name in options), None)
         if chosen is None:
@@ -327,8 +331,11 @@ class DialogueManager:
     def _unclear(self, ctx: _Context) -> None:
         """Low confidence: proceed with a clear single candidate, ask between two, or retry."""
         services = [s for s in ctx.result.ranking if s.name in SERVICE_CATEGORIES | {"request_status", "faq"}]
+        if ctx.state.get("failures", 0) >= MAX_FAILURES - 1:
+            return self._retry(ctx, say("not_understood", ctx.lang), keep_expect=None)
         if len(services) >= 2 and services[1].confidence >= 0.1 and \
                 services[0].confidence - services[1].confidence < CLARIFY_MARGIN:
+            ctx.state["failures"] = ctx.state.get("failures", 0) + 1  # a clarifying question is the one retry
             options = [services[0].name, services[1].name]
             ctx.state.update(clarify=options, clarify_result={
                 "text": ctx.result.text, "entities": [e.to_dict() for e in ctx.result.entities]})
