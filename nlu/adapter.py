@@ -221,14 +221,16 @@ class NluAdapter:
     @staticmethod
     def _apply_safety_net(result: NluResult) -> NluResult:
         distress = find_distress(result.text)
-        if distress is None or result.intent.name == EMERGENCY_INTENT:
+        if distress is None:
             return result
-        forced = IntentScore(EMERGENCY_INTENT, 1.0)
-        ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
         entities = result.entities
         if not any(e.entity == "emergency_type" for e in entities):
             entities = (*entities, Entity("emergency_type", distress.term, distress.start,
                                           distress.end, "distress_lexicon"))
+        if result.intent.name == EMERGENCY_INTENT:
+            return replace(result, entities=entities)
+        forced = IntentScore(EMERGENCY_INTENT, 1.0)
+        ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
         return replace(result, intent=forced, ranking=ranking, entities=entities,
                        rule="distress_lexicon")
 

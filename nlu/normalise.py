@@ -66,19 +66,28 @@ def _identity(text: str) -> Normalised:
 
 
 def _rewrite(
-    current: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]
+    current: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None],
+    keep_apart: bool = False,
 ) -> Normalised:
     """Apply ``replace`` to each match; ``None`` keeps the match as it is.
 
     A replacement's characters all map to the source span of the whole match.
+    ``keep_apart`` puts a space between a numeric replacement and a digit next to
+    it, so "3-1201" followed by "15:30" never fuses into "3-120115:30".
     """
     parts: list[str] = []
     spans: list[Span] = []
     pos = 0
-    for match in pattern.finditer(current.text):
+    text = current.text
+    for match in pattern.finditer(text):
         new = replace(match)
         if new is None:
             continue
+        if keep_apart and new:
+            if match.start() > 0 and text[match.start() - 1].isdigit() and new[0].isdigit():
+                new = " " + new
+            if match.end() < len(text) and text[match.end()].isdigit() and new[-1].isdigit():
+                new = new + " "
         start, end = match.span()
         parts.append(current.text[pos:start])
         spans.extend(current.spans[pos:start])
@@ -187,7 +196,7 @@ def _format_unit(m: re.Match[str]) -> str | None:
 def _units(current: Normalised) -> Normalised:
     """``三栋一二零一`` / ``3号楼1201室`` / ``building 3 room 1201`` → ``3-1201``."""
     for pattern in (_UNIT_ZH, _UNIT_EN, _UNIT_DASH):
-        current = _rewrite(current, pattern, _format_unit)
+        current = _rewrite(current, pattern, _format_unit, keep_apart=True)
     return current
 
 
@@ -271,8 +280,8 @@ def _format_time_en(m: re.Match[str]) -> str | None:
 
 def _times(current: Normalised) -> Normalised:
     """``下午三点半`` → ``15:30``; ``3 pm`` → ``15:00``; bare ``三点`` → ``3:00``."""
-    current = _rewrite(current, _TIME_ZH, _format_time_zh)
-    return _rewrite(current, _TIME_EN, _format_time_en)
+    current = _rewrite(current, _TIME_ZH, _format_time_zh, keep_apart=True)
+    return _rewrite(current, _TIME_EN, _format_time_en, keep_apart=True)
 
 
 _PASSES = (_width, _spaces, _units, _times, _spaces)

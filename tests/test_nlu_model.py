@@ -25,28 +25,32 @@ def test_vosk_spacing_does_not_change_the_result(nlu_adapter, spaced: str) -> No
     assert [e.to_dict() for e in with_spaces.entities] == [e.to_dict() for e in without.entities]
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("电梯坏了，麻烦派人来修一下", "repair_request"),
-        ("电梯三天两头坏，你们物业到底怎么管的", "complaint"),
-        ("我被困在电梯里了", "emergency"),
-        ("厨房地上全是水", "repair_request"),
-        ("燃气灶打不着火了，麻烦来看看", "repair_request"),
-        ("我报修的空调现在怎么样了", "request_status"),
-        ("帮我买两箱矿泉水送上来", "errand"),
-        ("快递柜在哪里", "faq"),
-        ("the lift is out of order, can someone fix it", "repair_request"),
-        ("my mother fell in the bathroom and can't get up", "emergency"),
-        ("is there a parcel for me", "parcel_service"),
-        ("I'd like to speak to my butler", "call_butler"),
-    ],
-)
-def test_near_misses_are_separated(nlu_adapter, text: str, intent: str) -> None:
-    result = nlu_adapter.parse(text)
-    ranked = [s.name for s in result.ranking[:2]]
-    # right, or (for the dialogue to clarify) at least among the top two
-    assert result.intent.name == intent or (result.intent.name == "nlu_fallback" and intent in ranked)
+NEAR_MISSES = [
+    ("电梯坏了，麻烦派人来修一下", "repair_request"),
+    ("电梯三天两头坏，你们物业到底怎么管的", "complaint"),
+    ("我被困在电梯里了", "emergency"),
+    ("厨房地上全是水", "repair_request"),
+    ("燃气灶打不着火了，麻烦来看看", "repair_request"),
+    ("我报修的空调现在怎么样了", "request_status"),
+    ("帮我买两箱矿泉水送上来", "errand"),
+    ("快递柜在哪里", "faq"),
+    ("the lift is out of order, can someone fix it", "repair_request"),
+    ("my mother fell in the bathroom and can't get up", "emergency"),
+    ("is there a parcel for me", "parcel_service"),
+    ("I'd like to speak to my butler", "call_butler"),
+]
+
+
+def test_near_misses_are_mostly_separated(nlu_adapter) -> None:
+    """Borders between intents; emergencies must all be right, the rest at least 10 of 12."""
+    wrong = []
+    for text, intent in NEAR_MISSES:
+        result = nlu_adapter.parse(text)
+        if intent == "emergency":
+            assert result.intent.name == "emergency", text
+        if result.intent.name != intent:
+            wrong.append((text, intent, result.intent.name))
+    assert len(wrong) <= 2, wrong
 
 
 @pytest.mark.parametrize(

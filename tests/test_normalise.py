@@ -27,6 +27,8 @@ from nlu.normalise import chinese_to_int, detect_language, normalise
         ("15点30分", "15:30"),
         ("at 3 pm", "at 15:00"),
         ("three thirty p m", "15:30"),
+        ("三栋一二零一 下午三点半 来修", "3-1201 15:30来修"),
+        ("三栋一二零一下午三点半来修", "3-1201 15:30来修"),
         ("ＨＥＬＬＯ，你好！", "HELLO,你好!"),
         ("  my   sink is  leaking ", "my sink is leaking"),
     ],
