@@ -27,6 +27,8 @@ lint: setup
 
 bench: models
 	@$(PY) bench/nlu.py
+	@$(PY) bench/hub.py
+	@$(PY) bench/stt.py
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock:
