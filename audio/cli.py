@@ -72,8 +72,10 @@ def listen_command(wav_path: Path | None, mic: bool, device: str | None, raw_fil
         pipeline = _prepare_pipeline(lang, model_ref, grammar, profile, trailing_silence_ms,
                                      show_rejected)
         for warning in pipeline.warnings:
-            _echo_json({"type": "warning", "message": warning}) if as_json else click.echo(
-                f"warning: {warning}", err=True)
+            if as_json:
+                _echo_json({"type": "warning", "message": warning})
+            else:
+                click.echo(f"warning: {warning}", err=True)
         heard = _run(pipeline, source, as_json)
     except AudioError as err:
         raise _fail(err) from err

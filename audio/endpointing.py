@@ -198,20 +198,30 @@ class Endpointer:
 
     def __init__(self, settings: EndpointSettings | None = None,
                  expect_short_answer: bool = False) -> None:
-        self.settings = settings or EndpointSettings()
         self.expect_short_answer = expect_short_answer
-        self._analyser = FrameAnalyser(self.settings)
-        keep = (self.settings.start_window_ms + self.settings.onset_lead_ms
-                + self.settings.pre_roll_ms) // FRAME_MS + 1
-        self._ring: deque[tuple[bytes, FrameFacts]] = deque(maxlen=keep)
-        self._window_frames = max(1, self.settings.start_window_ms // FRAME_MS)
-        self._min_voiced_frames = math.ceil(self.settings.min_voiced_ms / FRAME_MS)
-        self._lead_frames = self.settings.onset_lead_ms // FRAME_MS
-        self._pre_roll_frames = self.settings.pre_roll_ms // FRAME_MS
         self._clock_ms = 0.0
         self.in_speech = False
         self.short_answer_heard = False
+        self._ring: deque[tuple[bytes, FrameFacts]] = deque()
+        self.reconfigure(settings or EndpointSettings())
         self._reset_utterance()
+
+    def reconfigure(self, settings: EndpointSettings) -> None:
+        """New settings (another owner's profile) from the next frame; only between utterances.
+
+        :raise RuntimeError: while an utterance is open (its rules must not change midway).
+        """
+        if self.in_speech:
+            raise RuntimeError("endpoint settings change between utterances, not during one")
+        self.settings = settings
+        self._analyser = FrameAnalyser(settings)
+        keep = (settings.start_window_ms + settings.onset_lead_ms
+                + settings.pre_roll_ms) // FRAME_MS + 1
+        self._ring = deque(self._ring, maxlen=keep)
+        self._window_frames = max(1, settings.start_window_ms // FRAME_MS)
+        self._min_voiced_frames = math.ceil(settings.min_voiced_ms / FRAME_MS)
+        self._lead_frames = settings.onset_lead_ms // FRAME_MS
+        self._pre_roll_frames = settings.pre_roll_ms // FRAME_MS
 
     def _reset_utterance(self) -> None:
         self._start_ms = 0.0
@@ -220,6 +230,11 @@ class Endpointer:
         self._bursts = 0
         self.voiced_ms = 0.0
         self.short_answer_heard = False
+
+    @property
+    def trailing_ms(self) -> float:
+        """Inactivity since the last active frame of the open utterance (0 outside one)."""
+        return self._clock_ms - self._last_active_ms if self.in_speech else 0.0
 
     def hint_short_answer(self, complete: bool) -> None:
         """The recogniser's view: is what was said so far a complete short answer?"""

@@ -24,10 +24,10 @@ import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from assistant.clock import Clock, SystemClock
 from audio.errors import ModelInvalid, SpeechModelMissing
 from audio.layout import ModelLayout, find_model_root, inspect_model
 from audio.settings import AudioSettings
@@ -110,10 +110,10 @@ def read_metadata(settings: AudioSettings, name: str) -> dict[str, str]:
 
 
 def write_metadata(settings: AudioSettings, name: str, lang: str | None, source: str,
-                   sha256: str | None = None) -> None:
+                   sha256: str | None = None, clock: Clock | None = None) -> None:
     """Record where an installed model came from (read by ``models list``)."""
-    data = {"lang": lang, "source": source,
-            "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    now = (clock or SystemClock()).now_utc()
+    data = {"lang": lang, "source": source, "installed_at": now.isoformat(timespec="seconds")}
     if sha256:
         data["sha256"] = sha256
     path = _ensure(settings.vosk_dir / METADATA_DIR) / f"{name}.json"
@@ -154,7 +154,7 @@ def installed_models(settings: AudioSettings) -> list[InstalledModel]:
                 _LOGGER.warning("skipping %s: %s", child, err.message)
                 continue
             meta = read_metadata(settings, child.name)
-            out.append(InstalledModel(child.name, child.resolve(),
+            out.append(InstalledModel(child.name, child.absolute(),
                                       meta.get("lang") or guess_lang(child.name),
                                       "models-dir"))
     names = {m.name for m in out}

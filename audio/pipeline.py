@@ -4,13 +4,22 @@
 grammar checked) and then runs over any ``AudioSource``, yielding ``Partial``s
 while the owner speaks and one ``Utterance`` per endpoint. Only audio between a
 speech start and its endpoint reaches the recogniser, in blocks of
-``feed_block_ms`` (a kiosk's microphone is always open; decoding silence would
+``FEED_BLOCK_MS`` (a kiosk's microphone is always open; decoding silence would
 burn its CPU).
+
+Endpoint → final text latency: once the owner has paused for half the trailing
+silence (≥ 400 ms), Vosk's segment is finalised right away — as Vosk's own
+endpointer does at its rule's threshold — so the lattice work is done while the
+endpointer is still waiting. The rest of the pause is held back, not decoded (a
+small model hears "요" in a quiet room); if the owner goes on speaking it is
+decoded with what follows, in a new segment, else the endpoint has nothing left
+to finalise.
 
 Each utterance carries a ``Trace`` (``assistant.protocol``): ``vad-start`` when
 speech was detected (t = 0), ``stt-start``, ``stt-partial`` per new partial,
 ``vad-end`` at the endpoint decision, ``stt-end`` when the final text is ready.
-Event times are the pipeline clock's (monotonic, for durations);
+Event times come from the injected clock (``assistant.clock``: monotonic ``t_ms``
+for durations, UTC ``at`` for people);
 ``data.audio_ms`` says where in the stream it happened (audio time). The hub
 appends NLU and route stages, the device the reply's TTS stages.
 """
@@ -18,11 +27,10 @@ appends NLU and route stages, the device the reply's TTS stages.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.protocol import Stage, StageEventType, Trace
 from audio.endpointing import FRAME_BYTES, Endpointer, EndpointSettings, EndpointStep, EndReason
@@ -31,15 +39,17 @@ from audio.formats import MODEL_FORMAT, StreamConverter
 from audio.grammars import GRAMMARS, Grammar, plan_grammar, short_answers
 from audio.sources import AudioSource
 from audio.stt import Recogniser, SpeechModel, Transcript
-from audio.tracing import Clock, TraceRecorder
+from audio.tracing import Clock, SystemClock, TraceRecorder
 
 __all__ = ["Partial", "Utterance", "ListenPipeline"]
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 PARTIAL_INTERVAL_MS = 240  # how often a partial is asked for while speech goes on
 FEED_BLOCK_MS = 90  # audio handed to Vosk per call: 3 VAD frames
 KEEP_RUNS = 20  # traces kept for the console
+SEGMENT_CLOSE_MIN_MS = 400  # a pause this long (or half the trailing silence) closes a segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +103,10 @@ class _Open:
     pending: bytearray = field(default_factory=bytearray)
     since_partial_ms: float = 0.0
     last_partial: str = ""
+    segment_closed: bool = False
+    """Vosk's segment was finalised in the current pause (see ``_feed``)."""
+    held: bytearray = field(default_factory=bytearray)
+    """Pause audio after a finalised segment, decoded only if the owner goes on."""
 
 
 class ListenPipeline:
@@ -105,21 +119,37 @@ class ListenPipeline:
     def __init__(self, model: SpeechModel, lang: str, *,
                  endpoint: EndpointSettings | None = None,
                  grammar: Grammar | str | None = None, expect_short_answer: bool = False,
-                 include_rejected: bool = False, clock: Clock = time.monotonic) -> None:
+                 include_rejected: bool = False, clock: Clock | None = None) -> None:
         self.model = model
         self.lang = lang
         self.endpoint = endpoint or EndpointSettings()
         self.include_rejected = include_rejected
         self.expect_short_answer = expect_short_answer
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._short = short_answers(lang) | short_answers()
         self.recogniser = Recogniser(model)
+        self._open: _Open | None = None
         self.warnings: tuple[str, ...] = ()
         self.set_grammar(grammar)
         self.recent: deque[Trace] = deque(maxlen=KEEP_RUNS)
 
+    @property
+    def _close_after_ms(self) -> float:
+        return max(SEGMENT_CLOSE_MIN_MS, self.endpoint.trailing_silence_ms / 2)
+
+    def set_endpoint(self, endpoint: EndpointSettings) -> None:
+        """The owner changed (e.g. an elderly owner was recognised): from the next utterance."""
+        self.endpoint = endpoint
+
+    def _expects_short_answer(self) -> bool:
+        return self.expect_short_answer or (self.grammar is not None
+                                            and self.grammar.name == "yes_no")
+
     def set_grammar(self, grammar: Grammar | str | None) -> None:
-        """Dialogue state changed: restrict recognition to ``grammar`` (by name) or open it."""
+        """Dialogue state changed: restrict recognition to ``grammar`` (by name) or open it.
+
+        Takes effect from the next utterance (one being heard keeps its decoders).
+        """
         if isinstance(grammar, str):
             try:
                 grammar = GRAMMARS[grammar]
@@ -134,10 +164,8 @@ class ListenPipeline:
     def run(self, source: AudioSource) -> Iterator[Partial | Utterance]:
         """Listen to ``source`` until it ends (a microphone ends when closed)."""
         converter = StreamConverter(source.fmt, MODEL_FORMAT)
-        expect_short = self.expect_short_answer or (
-            self.grammar is not None and self.grammar.name == "yes_no")
-        endpointer = Endpointer(self.endpoint, expect_short_answer=expect_short)
-        self._open: _Open | None = None
+        endpointer = Endpointer(self.endpoint, self._expects_short_answer())
+        self._open = None
         buffer = bytearray()
         for chunk in source:
             buffer += converter.convert(chunk.audio)
@@ -153,6 +181,10 @@ class ListenPipeline:
         yield from self._step(endpointer, endpointer.finish())
 
     def _step(self, endpointer: Endpointer, step: EndpointStep) -> Iterator[Partial | Utterance]:
+        if not endpointer.in_speech and not step.ended:  # idle: apply the dialogue's state
+            if endpointer.settings is not self.endpoint:
+                endpointer.reconfigure(self.endpoint)
+            endpointer.expect_short_answer = self._expects_short_answer()
         if step.started:
             assert step.speech_start_ms is not None and step.audio_start_ms is not None
             recorder = TraceRecorder(clock=self._clock)
@@ -175,7 +207,17 @@ class ListenPipeline:
         pcm = bytes(current.pending)
         current.pending.clear()
         current.audio += pcm
-        closed = self._accept(current, pcm)
+        pausing = endpointer.trailing_ms >= self._close_after_ms
+        if pausing and current.segment_closed:
+            current.held += pcm  # silence after a finalised segment: nothing to decode yet
+            return
+        if not pausing:
+            current.segment_closed = False
+        closed = self._accept(current, bytes(current.held) + pcm)  # the owner went on
+        current.held.clear()
+        if pausing:  # finalise now, not after the endpoint
+            self._guarded(current, self.recogniser.close_segment)
+            current.segment_closed = closed = True
         current.since_partial_ms += MODEL_FORMAT.duration_ms(len(pcm))
         if not closed and current.since_partial_ms < PARTIAL_INTERVAL_MS:
             return
@@ -189,29 +231,30 @@ class ListenPipeline:
             yield Partial(text, audio_ms, current.recorder.trace.run_id)
 
     def _accept(self, current: _Open, pcm: bytes) -> bool:
+        return self._guarded(current, lambda: self.recogniser.accept(pcm))
+
+    def _guarded(self, current: _Open, call: Callable[[], _T]) -> _T:
+        """Run a recogniser call; on failure the trace gets the error and decoders are dropped."""
         try:
-            return self.recogniser.accept(pcm)
+            return call()
         except AudioError as err:
             current.recorder.error(Stage.STT, err.code, err.message)
             self.recent.append(current.recorder.trace)
             self._open = None
+            self.recogniser.abort()
             raise
 
     def _finish(self, current: _Open, step: EndpointStep,
                 voiced_ms: float) -> Iterator[Utterance]:
         self._open = None
-        endpoint_at = self._clock()
+        endpoint_at = self._clock.monotonic()
         pcm = bytes(current.pending)
         current.audio += pcm
-        if pcm:
-            self._accept(current, pcm)
-        try:
-            transcript = self.recogniser.finish(bytes(current.audio), self.lang)
-        except AudioError as err:
-            current.recorder.error(Stage.STT, err.code, err.message)
-            self.recent.append(current.recorder.trace)
-            raise
-        latency_ms = (self._clock() - endpoint_at) * 1000
+        if not current.segment_closed and current.held + pcm:
+            self._accept(current, bytes(current.held) + pcm)
+        audio = bytes(current.audio)
+        transcript = self._guarded(current, lambda: self.recogniser.finish(audio, self.lang))
+        latency_ms = (self._clock.monotonic() - endpoint_at) * 1000
         recorder = current.recorder
         recorder.mark(StageEventType.STT_END, text=transcript.text,
                       accepted=transcript.accepted, confidence=round(transcript.confidence, 3),

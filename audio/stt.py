@@ -156,8 +156,13 @@ class _Decoder:
     def accept(self, pcm: bytes) -> bool:
         if not self.vosk.AcceptWaveform(pcm):
             return False
-        self.segments.append(json.loads(self.vosk.Result()))
+        self.close()
         return True
+
+    def close(self) -> None:
+        segment = json.loads(self.vosk.Result())
+        if segment.get("result"):
+            self.segments.append(segment)
 
     def partial(self) -> str:
         parts = [s.get("text", "") for s in self.segments]
@@ -186,18 +191,28 @@ class Recogniser:
         self._open: _Decoder | None = None
         self._grammar: _Decoder | None = None
         self._stream_start_ms = 0.0
+        self._hearing = False
+        self._next_plan: GrammarPlan | None = None
+        self._plan_changed = False
         self.set_grammar(plan)
 
     def set_grammar(self, plan: GrammarPlan | None) -> None:
-        """Switch dialogue state (between utterances); an inactive plan means open recognition."""
-        self.plan = plan
-        self._grammar = None
+        """Switch dialogue state; an inactive plan means open recognition.
+
+        During an utterance the change waits for its end (its decoders are kept).
+        """
         for warning in plan.warnings if plan else ():
             _LOGGER.warning("%s", warning)
-        self.prepare()
+        self._next_plan, self._plan_changed = plan, True
+        if not self._hearing:
+            self.prepare()
 
     def prepare(self) -> None:
         """Build fresh decoders for the next utterance, if not done yet (~100 ms, idle time)."""
+        if self._hearing:
+            return
+        if self._plan_changed:
+            self.plan, self._grammar, self._plan_changed = self._next_plan, None, False
         if self._open is None:
             self._open = _Decoder(self.model.decoder())
         if self._grammar is None and self.plan is not None and self.plan.active:
@@ -209,9 +224,16 @@ class Recogniser:
         assert decoder is not None, "begin() first"
         return decoder
 
+    def abort(self) -> None:
+        """Drop the utterance being heard (decoding failed): fresh decoders next time."""
+        self._open = self._grammar = None
+        self._hearing = False
+        self.prepare()
+
     def begin(self, stream_start_ms: float) -> None:
         """A new utterance whose first sample is at ``stream_start_ms`` of the stream."""
         self.prepare()
+        self._hearing = True
         self._stream_start_ms = stream_start_ms
 
     def _decoders(self) -> list[_Decoder]:
@@ -229,6 +251,19 @@ class Recogniser:
         """What the primary decoder has so far (closed segments plus the current partial)."""
         return self._primary.partial()
 
+    def close_segment(self) -> None:
+        """Finalise what was said so far (the owner is pausing); decoding continues after.
+
+        The costly part of a final result (lattice determinisation, word alignment)
+        then happens during the pause instead of after the endpoint.
+        """
+        try:
+            for decoder in self._decoders():
+                decoder.close()
+        except Exception as err:
+            raise SttError(f"Vosk failed to close a segment: {err}",
+                           code="stt-stream-failed") from err
+
     def finish(self, audio: bytes, lang: str) -> Transcript:
         """Final words, the result check (``audio.confidence``) and normalised text."""
         from nlu.normalise import normalise
@@ -237,17 +272,22 @@ class Recogniser:
         open_decoder, grammar_decoder = self._open, self._grammar
         assert open_decoder is not None, "begin() first"
         self._open = self._grammar = None  # used up: prepare() builds fresh ones
-        if grammar_decoder is not None:
-            assert self.plan is not None
-            grammar_words = grammar_decoder.finish(start)
+        self._hearing = False
+        try:
             open_words = open_decoder.finish(start)
+            grammar_words = grammar_decoder.finish(start) if grammar_decoder else None
+        except Exception as err:  # vosk raises bare exceptions
+            raise SttError(f"Vosk failed to finish the utterance: {err}",
+                           code="stt-final-failed") from err
+        if grammar_words is not None:
+            assert self.plan is not None
             verdict = judge_grammar(grammar_words, self.plan, audio)
             words, fallback = grammar_words, False
             if not verdict.accepted:
                 words, fallback = open_words, True
                 verdict = judge_open(open_words, audio)
         else:
-            words, fallback = open_decoder.finish(start), False
+            words, fallback = open_words, False
             verdict = judge_open(words, audio)
         words = [w for w in words if w.text != UNK]
         raw = " ".join(w.text for w in words)

@@ -5,8 +5,9 @@ is espeak-ng 1.51 — and 1.51 reads most Chinese characters as English spelling
 their pinyin ("欢迎" → "huan five ying two"). The ``espeakng-loader`` wheel ships
 1.52 with correct Mandarin. So before pyttsx3 is imported the 1.52 library is
 loaded with ``RTLD_GLOBAL`` (the dynamic linker then hands pyttsx3 that library for
-the same soname) and ``ESPEAK_DATA_PATH`` points at its data (espeak reads the
-variable when pyttsx3 initialises it; there is no other way to pass the path).
+the same soname) and ``ESPEAK_DATA_PATH`` points at its data while pyttsx3
+initialises espeak (pyttsx3 passes no data path; the variable is the only way in,
+and it is restored afterwards so child processes do not inherit it).
 ``prepare`` then proves it: ``espeak_Info`` must say ≥ 1.52 and name the wheel's
 data directory, else ``TtsError`` — so a process that imported pyttsx3 earlier
 (and got 1.51) fails at start-up, not mid-sentence.
@@ -38,6 +39,7 @@ __all__ = ["Voice", "VOICES", "RATES_WPM", "Synthesiser", "rate_wpm", "MIN_ESPEA
 _LOGGER = logging.getLogger(__name__)
 
 MIN_ESPEAK = (1, 52)
+_DATA_ENV = "ESPEAK_DATA_PATH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +83,20 @@ def _load_engine() -> tuple[Any, Any, ctypes.CDLL]:
     except ImportError as err:
         raise TtsError("espeakng-loader is not installed (it ships espeak-ng 1.52)") from err
     library = ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+    previous = os.environ.get(_DATA_ENV)
+    os.environ[_DATA_ENV] = espeakng_loader.get_data_path()
     try:
         import pyttsx3
         from pyttsx3.drivers import _espeak
+
+        engine = pyttsx3.init("espeak")  # espeak_Initialize reads the variable here, once
     except (ImportError, RuntimeError, OSError) as err:
-        raise TtsError(f"pyttsx3 could not load espeak-ng: {err}") from err
-    try:
-        engine = pyttsx3.init("espeak")
-    except RuntimeError as err:
-        raise TtsError(f"espeak-ng would not initialise: {err}") from err
+        raise TtsError(f"pyttsx3 could not start espeak-ng: {err}") from err
+    finally:  # do not leak 1.52's data path to child processes (a 1.51 binary misreads it)
+        if previous is None:
+            os.environ.pop(_DATA_ENV, None)
+        else:
+            os.environ[_DATA_ENV] = previous
     return engine, _espeak, library
 
 
