@@ -50,13 +50,14 @@ def test_parse_prints_the_api_json(tmp_path: Path) -> None:
 
 def test_serve_starts_a_hub_that_parses(tmp_path: Path) -> None:
     port = _free_port()
+    log = (tmp_path / "serve.log").open("w")  # a file, not a pipe: an unread pipe fills and blocks the hub
     server = subprocess.Popen([GUANJIA, "serve", "--demo", "--port", str(port)], env=_env(tmp_path),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
-            assert server.poll() is None, server.stdout.read()[-3000:]
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             try:
                 if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
@@ -73,3 +74,4 @@ def test_serve_starts_a_hub_that_parses(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=60)
+        log.close()
