@@ -73,5 +73,9 @@ def test_serve_starts_a_hub_that_parses(tmp_path: Path) -> None:
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad-json"
     finally:
         server.terminate()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
         log.close()
