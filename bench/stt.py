@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -51,15 +50,10 @@ def quiet(seconds: float, seed: int) -> bytes:
 
 
 def edits(reference: str, hypothesis: str) -> tuple[int, int]:
-    """Character edit distance with spaces and punctuation removed, and the reference length."""
-    ref, hyp = re.sub(r"[\s\W]+", "", reference), re.sub(r"[\s\W]+", "", hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1], len(ref)
+    """Character edits and reference length (see audio.cer)."""
+    from audio.cer import cer_counts
+
+    return cer_counts(reference, hypothesis)
 
 
 def bare_decode(model, pcm: bytes) -> str:
