@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, *, nlu=None, clock=None, estate
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(events.bp)
+    from assistant.web import ui
+
+    ui.init_app(app)  # console, analysis, kiosk and panel screens (CSRF-protected)
     _register_error_handlers(app)
     if settings.demo:
         from assistant.demo import seed_demo

@@ -41,3 +41,17 @@ def device_can_see(device_id: str, unit: str | None, event_type: str, data: dict
     if data.get("device_id") == device_id:
         return True
     return unit is not None and data.get("unit") == unit and event_type.startswith("request.")
+
+
+def staff_can_see_owner(role: str, district: str | None, owner_district: str, owner_butler_id: str | None,
+                        staff_id: str, visible_request_of_owner: bool = False) -> bool:
+    """True if this staff member may open the owner's profile.
+
+    Managers see every owner, a butler the owners of their district (and their
+    own owners anywhere); other roles only owners whose requests they can see.
+    """
+    if role in SEE_ALL or owner_butler_id == staff_id:
+        return True
+    if role == "butler":
+        return owner_district == district
+    return visible_request_of_owner
