@@ -25,6 +25,10 @@ DEMO_DEVICES = (
     ("panel-2-0601", "panel", "2-0601", "demo-panel-2-0601"),
     ("panel-6-2202", "panel", "6-2202", "demo-panel-6-2202"),
 )
+# Every demo staff member's console password (set by the demo estate file; public: demo only).
+DEMO_PASSWORD = "demo"
+DEMO_LOGINS = ("s-wangjun (east butler)", "s-zhaolei (west butler)", "s-lishifu (engineering)",
+               "s-xubao (security)", "s-sunli (duty manager)", "s-gaoyuan (estate manager)")
 DEMO_REQUESTS = (
     ("repair_request", "o-zhang-wei", "1-0802", "厨房水龙头一直滴水", None),
     ("parcel_service", "o-smith-john", "2-0601", "Is there a parcel for me?", "ack"),
@@ -36,6 +40,8 @@ DEMO_REQUESTS = (
 
 def seed_demo(services: Services) -> None:
     """Register the demo devices and, on an empty database, some requests in several states."""
+    _LOGGER.info("demo console: /login as %s, password %r; screens: %s", ", ".join(DEMO_LOGINS), DEMO_PASSWORD,
+                 ", ".join(f"/{kind}/{d}?token={t}" for d, kind, _, t in DEMO_DEVICES))
     with session_scope(services.sessions) as db:
         for device_id, kind, unit, token in DEMO_DEVICES:
             if db.get(Device, device_id) is None:

@@ -22,7 +22,7 @@ from assistant.models import HubEvent
 from assistant.protocol import utc_iso
 
 EVENT_TYPES = ("request.created", "request.updated", "request.escalated", "owner.arrived",
-               "device.status", "announcement")
+               "device.status", "announcement", "device.utterance")
 _PENDING_KEY = "guanjia_events_pending"
 _BUS_KEY = "guanjia_event_bus"
 

@@ -101,6 +101,7 @@ def post_utterance(device_id: str):
         outcome.request.trace = trace.to_dict()
     response = _utterance_response(outcome)
     device.last_seen_at = services.clock.now_utc()
+    _publish_subtitle(db, device, text, client_id, response, services.clock.now_utc())
     db.add(Utterance(device_id=device.id, client_id=client_id, session_id=outcome.session_id,
                      owner_id=owner_id, text=text, intent=result.intent.name,
                      confidence=result.intent.confidence,
@@ -117,6 +118,16 @@ def post_utterance(device_id: str):
     services.metrics.utterances.labels(result.intent.name).inc()
     services.metrics.utterance_seconds.observe(time.perf_counter() - started)
     return jsonify(response)
+
+
+def _publish_subtitle(db, device, text: str, client_id: str | None, response: dict[str, Any], now) -> None:
+    """Tell the device's own screen what was heard and answered (live subtitles for voice turns)."""
+    from assistant.events import publish
+
+    publish(db, "device.utterance", {
+        "device_id": device.id, "unit": device.unit, "client_id": client_id, "text": text,
+        "reply": response["reply"]["text"], "expect": response["expect"], "session_id": response["session_id"],
+        "request_id": (response["request"] or {}).get("id")}, now)
 
 
 def _stored_response(db, device_id: str, client_id: str) -> dict[str, Any] | None:

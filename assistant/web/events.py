@@ -37,7 +37,7 @@ def events():
         def accept(row: HubEvent) -> bool:
             if row.type.startswith("request."):
                 return staff_can_see(principal.role or "", principal.district, principal.id, row.data)
-            return True
+            return row.type != "device.utterance"  # subtitles are for the device's own screen
     else:
         def accept(row: HubEvent) -> bool:
             return device_can_see(principal.id, principal.unit, row.type, row.data)
