@@ -51,6 +51,11 @@ def create_app(settings: Settings | None = None, *, nlu=None, clock=None, estate
     from assistant.web import ui
 
     ui.init_app(app)  # console, analysis, kiosk and panel screens (CSRF-protected)
+    from assistant.web import faces_api, faces_views
+
+    app.register_blueprint(faces_api.bp)  # faces and parcels JSON (bearer tokens, CSRF-exempt)
+    app.register_blueprint(faces_views.bp)  # the owner page's face enrolment forms
+    app.extensions["csrf"].exempt(faces_api.bp)
     _register_error_handlers(app)
     if settings.demo:
         from assistant.demo import seed_demo

@@ -34,10 +34,11 @@ def serve(host: str | None, port: int | None, demo: bool, threads: int | None) -
 
 def _register_subcommands() -> None:
     from assistant.cli_admin import devices_group, estate_group, staff_group
+    from assistant.cli_faces import faces_group
     from audio.cli import register as register_audio
     from nlu.cli import nlu_group
 
-    for group in (nlu_group, estate_group, devices_group, staff_group):
+    for group in (nlu_group, estate_group, devices_group, staff_group, faces_group):
         main.add_command(group)
     register_audio(main)
 

@@ -14,6 +14,7 @@ from assistant.db import session_scope
 from assistant.devices import register_device
 from assistant.events import publish
 from assistant.models import Announcement, Device, ServiceRequest
+from assistant.parcels import log_parcel
 from assistant.requests import NewRequest, apply_action, create_request
 from assistant.services import Services
 
@@ -29,6 +30,7 @@ DEMO_DEVICES = (
 DEMO_PASSWORD = "demo"
 DEMO_LOGINS = ("s-wangjun (east butler)", "s-zhaolei (west butler)", "s-lishifu (engineering)",
                "s-xubao (security)", "s-sunli (duty manager)", "s-gaoyuan (estate manager)")
+DEMO_PARCELS = (("o-wang-jianguo", "顺丰"), ("o-wang-jianguo", "京东"), ("o-smith-john", "EMS"))
 DEMO_REQUESTS = (
     ("repair_request", "o-zhang-wei", "1-0802", "厨房水龙头一直滴水", None),
     ("parcel_service", "o-smith-john", "2-0601", "Is there a parcel for me?", "ack"),
@@ -61,6 +63,8 @@ def seed_demo(services: Services) -> None:
             ), routing, when, "system:demo")
             if action:
                 apply_action(db, request, action, f"staff:{routing.assignee.staff_id}", when + timedelta(minutes=1))
+        for owner_id, carrier in DEMO_PARCELS:  # waiting at the front desk: the greeting mentions them
+            log_parcel(db, services.estate, now, "system:demo", owner_id=owner_id, carrier=carrier)
         db.add(Announcement(text_zh="本周六上午十点会所举办中秋游园会，欢迎参加。",
                             text_en="Mid-Autumn garden party at the clubhouse, Saturday 10 am. All welcome.",
                             unit=None, author="system:demo", at=now))

@@ -227,3 +227,87 @@ class Announcement(Base):
     unit: Mapped[str | None] = mapped_column(String(16))  # None: every panel
     author: Mapped[str] = mapped_column(String(80))
     at: Mapped[utc]
+
+
+# --- faces and parcels (issue 6) ---------------------------------------------------------
+# Face data is sensitive personal information (PIPL art. 28–29): embeddings only,
+# a photo only when the owner allowed it, and ``guanjia faces forget`` erases them.
+
+
+class FaceConsent(Base):
+    """An owner's separate, recorded consent to face greeting; withdrawn, never deleted."""
+
+    __tablename__ = "face_consents"
+
+    id: Mapped[intpk]
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="greeting")
+    recorded_by: Mapped[str] = mapped_column(String(120))  # who took the consent (free text + actor)
+    actor: Mapped[str] = mapped_column(String(80))  # staff:<id> | cli
+    keep_photo: Mapped[bool] = mapped_column(default=False)
+    given_at: Mapped[utc]
+    withdrawn_at: Mapped[utc_opt]
+
+    def __repr__(self) -> str:
+        return f"FaceConsent({self.owner_id!r}, {'withdrawn' if self.withdrawn_at else 'active'})"
+
+
+class FaceEmbedding(Base):
+    """One enrolled 128-d embedding; ``photo_path`` only when the owner allowed keeping the photo."""
+
+    __tablename__ = "face_embeddings"
+
+    id: Mapped[intpk]
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("face_consents.id"))
+    vector: Mapped[list[Any]] = mapped_column(JSON)
+    photo_path: Mapped[str | None] = mapped_column(String(255))
+    face_px: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[utc]
+
+
+class FaceIdentification(Base):
+    """Every lookup from a device: who (or nobody), where, when, how close. Never the face itself."""
+
+    __tablename__ = "face_identifications"
+
+    id: Mapped[intpk]
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    distance: Mapped[float | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # match | too-far | ambiguous | empty-gallery
+    greeted: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[utc]
+
+
+class FaceErasure(Base):
+    """Audit row: an owner's biometric data was erased (counts only, no biometric content)."""
+
+    __tablename__ = "face_erasures"
+
+    id: Mapped[intpk]
+    owner_id: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    embeddings: Mapped[int] = mapped_column(default=0)
+    photos: Mapped[int] = mapped_column(default=0)
+    identifications: Mapped[int] = mapped_column(default=0)
+    at: Mapped[utc]
+
+
+class Parcel(Base):
+    """A parcel held at the front desk until the owner collects it."""
+
+    __tablename__ = "parcels"
+
+    id: Mapped[intpk]
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("owners.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(16), index=True)
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    logged_by: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[utc]
+    collected_at: Mapped[utc_opt]
+    collected_by: Mapped[str | None] = mapped_column(String(80))
+
+    def __repr__(self) -> str:
+        return f"Parcel({self.id}, {self.unit}, {'collected' if self.collected_at else 'waiting'})"

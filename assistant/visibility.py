@@ -55,3 +55,8 @@ def staff_can_see_owner(role: str, district: str | None, owner_district: str, ow
     if role == "butler":
         return owner_district == district
     return visible_request_of_owner
+
+
+def staff_can_see_arrival(role: str, staff_id: str, data: dict[str, Any]) -> bool:
+    """An ``owner.arrived`` event goes to the owner's butler, the front desk and the managers."""
+    return role in SEE_ALL or role == "concierge" or data.get("butler_id") == staff_id

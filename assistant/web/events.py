@@ -10,7 +10,7 @@ from assistant.errors import BadRequest
 from assistant.events import latest_event_id, stream_events
 from assistant.models import HubEvent
 from assistant.services import get_services
-from assistant.visibility import device_can_see, staff_can_see
+from assistant.visibility import device_can_see, staff_can_see, staff_can_see_arrival
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
 
@@ -37,6 +37,8 @@ def events():
         def accept(row: HubEvent) -> bool:
             if row.type.startswith("request."):
                 return staff_can_see(principal.role or "", principal.district, principal.id, row.data)
+            if row.type == "owner.arrived":
+                return staff_can_see_arrival(principal.role or "", principal.id, row.data)
             return row.type != "device.utterance"  # subtitles are for the device's own screen
     else:
         def accept(row: HubEvent) -> bool:
