@@ -118,3 +118,25 @@ def faces_eval(folder: Path, threshold: float | None, margin: float | None, as_j
     for row in summary["sweep"]:
         click.echo(f"{row['threshold']:9.3f}  {row['top1']:6.1%}  {row['probe_unknown']:7d}  {row['probe_wrong']:5d}  "
                    f"{row['false_accepts']:13d}")
+
+
+@faces_group.command("watch")
+@click.argument("source")
+@click.option("--hub", "hub_url", default="http://127.0.0.1:8080", show_default=True, help="The hub's base URL.")
+@click.option("--device", "device_id", required=True, help="This kiosk's device id.")
+@click.option("--token", required=True, envvar="GUANJIA_DEVICE_TOKEN", help="This kiosk's device token.")
+@click.option("--every", type=int, default=1, show_default=True, help="Process every N-th frame.")
+def faces_watch(source: str, hub_url: str, device_id: str, token: str, every: int) -> None:
+    """Run the camera greeter on SOURCE (camera index, RTSP/HTTP URL, video or image); print greetings."""
+    from kiosk.greeter import Greeter
+    from kiosk.hub_client import HubClient
+    from vision.errors import VisionError
+    from vision.frames import open_frames
+
+    greeter = Greeter(HubClient(hub_url, device_id, token), lambda text, lang: click.echo(text))
+    try:
+        for greeting in greeter.run(open_frames(source, every=max(1, every))):
+            click.echo(f"  ({greeting.owner_id}, frame {greeting.frame_index}, "
+                       f"{greeting.wall_ms_since_first_seen:.0f} ms after first seen)", err=True)
+    except VisionError as err:
+        raise click.ClickException(err.message) from err
