@@ -22,6 +22,7 @@
   }
 
   function chime(urgent) {
+    document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1);
     if (!audio) return;
     try {
       const beeps = urgent ? [0, 0.25, 0.5] : [0];
@@ -102,7 +103,7 @@
     const cat = row.appendChild(el("td", {class: "cat"}));
     cat.appendChild(el("span", {class: "prio"}, W.priority[s.priority] || s.priority));
     cat.appendChild(document.createTextNode(" " + (W.category[s.category] || s.category)));
-    row.appendChild(el("td", {class: "text"}, s.text));
+    row.appendChild(el("td", {class: "text"}, s.summary || s.text));
     const owner = row.appendChild(el("td", {class: "owner"}));
     const known = s.owner_id && data.owners[s.owner_id];
     if (known) owner.appendChild(el("a", {href: data.owner_url.replace("OWNER", encodeURIComponent(s.owner_id))}, known.name));
@@ -183,7 +184,7 @@
 
   const live = document.getElementById("live");
   const source = new EventSource("/api/v1/events");
-  source.onopen = () => { if (live) { live.textContent = "● " + live.dataset.live; live.className = "live on"; } };
+  source.onopen = () => { document.body.dataset.live = "1"; if (live) { live.textContent = "● " + live.dataset.live; live.className = "live on"; } };
   source.onerror = () => { if (live) { live.textContent = live.dataset.offline; live.className = "live off"; } };
   const handle = (kind) => (ev) => { try { apply(JSON.parse(ev.data).data, kind); } catch (e) { console.error(e); } };
   source.addEventListener("request.created", handle("created"));
