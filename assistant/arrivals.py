@@ -64,8 +64,8 @@ def greeting_for(db: Session, estate: EstateConfig, owner: Owner, now: datetime)
         news=latest_news(db, owner.id), preferences=dict(owner.preferences or {})))
 
 
-def _greeted_recently(db: Session, owner_id: str, device_id: str, now: datetime) -> bool:
-    since = now - timedelta(seconds=HUB_COOLDOWN_S)
+def _greeted_recently(db: Session, owner_id: str, device_id: str, now: datetime, cooldown_s: float) -> bool:
+    since = now - timedelta(seconds=cooldown_s)
     return db.scalar(select(FaceIdentification.id).where(
         FaceIdentification.owner_id == owner_id, FaceIdentification.device_id == device_id,
         FaceIdentification.greeted.is_(True), FaceIdentification.at >= since).limit(1)) is not None
@@ -73,14 +73,15 @@ def _greeted_recently(db: Session, owner_id: str, device_id: str, now: datetime)
 
 def identify_arrival(db: Session, estate: EstateConfig, device: Device, embedding: np.ndarray,
                      now: datetime, greet: bool = True, threshold: float | None = None,
-                     margin: float | None = None) -> Arrival:
+                     margin: float | None = None, cooldown_s: float = HUB_COOLDOWN_S) -> Arrival:
     """Match ``embedding`` against enrolled owners; log it; greet (and publish) unless in cooldown."""
     from vision.matching import DEFAULT_MARGIN, DEFAULT_THRESHOLD
 
-    match = load_gallery(db).match(embedding, threshold or DEFAULT_THRESHOLD, margin or DEFAULT_MARGIN)
+    match = load_gallery(db).match(embedding, DEFAULT_THRESHOLD if threshold is None else threshold,
+                                   DEFAULT_MARGIN if margin is None else margin)
     owner = db.get(Owner, match.owner_id) if match.owner_id else None
     greeting = None
-    if greet and owner is not None and not _greeted_recently(db, owner.id, device.id, now):
+    if greet and owner is not None and not _greeted_recently(db, owner.id, device.id, now, cooldown_s):
         greeting = greeting_for(db, estate, owner, now)
         publish(db, "owner.arrived", {
             "owner_id": owner.id, "name": owner.name, "unit": owner.unit, "district": owner.district,

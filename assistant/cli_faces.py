@@ -112,6 +112,10 @@ def faces_eval(folder: Path, threshold: float | None, margin: float | None, as_j
                f"(p95 {summary['same_person_distance_p95']}); nearest stranger {summary['stranger_distance_min']}")
     click.echo(f"detect p50 {summary['detect_ms_p50']} ms; embed p50 {summary['embed_ms_p50']} ms "
                f"(max {summary['embed_ms_max']} ms)")
+    leave = summary["leave_out"]
+    click.echo(f"leave people out ({leave['gallery_size']} enrolled, {leave['rounds']} rounds): false-accept rate "
+               f"{leave['false_accept_rate']:.1%} of {leave['impostor_lookups']} impostor lookups, "
+               f"top-1 {leave['top1']:.1%}")
     for path, code in summary["gallery_rejected"]:
         click.echo(f"gallery photo refused: {path} ({code})")
     click.echo("threshold  top-1   unknown  wrong  false-accepts")

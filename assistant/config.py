@@ -46,6 +46,12 @@ class Settings:
     """How often overdue acknowledgements are looked for (escalation ≤ this late)."""
     session_timeout_s: float = 120.0
     """A device conversation idle this long starts afresh."""
+    face_threshold: float = 0.50
+    """Largest face-embedding distance accepted as an owner (``vision.matching``; see README "Faces")."""
+    face_margin: float = 0.02
+    """How much nearer the best owner must be than the second best."""
+    face_greeting_cooldown_s: float = 600.0
+    """The hub greets an owner at most once per device in this window."""
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,6 +61,8 @@ class Settings:
             raise ValueError("server_threads must be at least 4")
         if not 0.01 <= self.escalation_poll_s <= 60:
             raise ValueError("escalation_poll_s must be between 0.01 and 60 seconds")
+        if not 0.0 < self.face_threshold < 2.0 or not 0.0 <= self.face_margin < 1.0:
+            raise ValueError("face_threshold must be in (0, 2) and face_margin in [0, 1)")
 
     @property
     def nlu_models_dir(self) -> Path:

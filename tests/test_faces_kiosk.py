@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import cv2
@@ -28,8 +29,7 @@ class FlaskTransport:
 
     def post(self, url: str, *, json: Any, headers: dict[str, str], timeout: float):
         response = self.client.post(url.removeprefix("http://hub"), json=json, headers=headers)
-        response.json = response.get_json  # requests' spelling
-        return response
+        return SimpleNamespace(status_code=response.status_code, json=response.get_json)  # requests' shape
 
 
 def _frame_with(relative: str | None, shift: int) -> np.ndarray:

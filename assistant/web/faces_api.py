@@ -48,7 +48,10 @@ def post_face(device_id: str):
     if not isinstance(greet, bool):
         raise BadRequest("'greet' must be true or false", code="wrong-type")
     now = services.clock.now_utc()
-    arrival = identify_arrival(db, services.estate, device, embedding, now, greet=greet)
+    settings = services.settings
+    arrival = identify_arrival(db, services.estate, device, embedding, now, greet=greet,
+                               threshold=settings.face_threshold, margin=settings.face_margin,
+                               cooldown_s=settings.face_greeting_cooldown_s)
     device.last_seen_at = now
     db.commit()
     return jsonify(arrival.to_dict())

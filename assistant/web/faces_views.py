@@ -53,9 +53,14 @@ def face_words(lang: str) -> dict[str, Any]:
     return FACE_TEXT.get(lang, FACE_TEXT["zh"])
 
 
-@bp.before_request
-def _allow_photo_uploads() -> None:
-    request.max_content_length = MAX_UPLOAD_BYTES  # the app's 64 KB limit is for JSON
+@bp.url_value_preprocessor
+def _allow_photo_uploads(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Raise the app's 64 KB body limit (meant for JSON) for photo uploads.
+
+    A URL-value preprocessor, because those run before every ``before_request``
+    hook, and the CSRF check (an app-level hook) already reads the form.
+    """
+    request.max_content_length = MAX_UPLOAD_BYTES
 
 
 @bp.post("/<owner_id>/faces")
