@@ -165,6 +165,11 @@ def test_live_queue_ack_stops_countdown_and_timeline_shows_it(browser, live: Liv
     assert "卫生间漏水了" in page.locator("#said").inner_text()
     shot(page, "console-request")
 
+    page.goto(f"{live.base}/console/analysis/")
+    page.wait_for_function("Chart.getChart('chart-day') && Chart.getChart('chart-category')")
+    assert page.locator("#total").inner_text() == "2"
+    shot(page, "console-analysis")
+
 
 def test_kiosk_sos_reaches_security_at_once(browser, live: LiveHub) -> None:
     security = console_page(browser, live, "s-xubao")

@@ -27,6 +27,8 @@ from assistant.web.i18n import console_lang, words
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 CONSOLE_ACTIONS = ("ack", "start", "arrive", "resolve", "cancel")
+EVENT_FIELDS = {"zh": {"note": "备注", "comment": "评语", "rating": "评分", "level": "升级级别"},
+                "en": {"note": "note", "comment": "comment", "rating": "rating", "level": "level"}}
 MAX_QUEUE = 500
 MAX_PREFERENCES = 30
 
@@ -36,6 +38,15 @@ def inject_words() -> dict[str, Any]:
     """``t`` (this language's tables) and ``lang`` in every template."""
     lang = console_lang()
     return {"lang": lang, "t": words(lang)}
+
+
+@bp.app_template_filter("district_name")
+def district_name(district_id: str | None) -> str:
+    """A district id as its name in the console's language (东区 rather than east)."""
+    for district in get_services().estate.districts:
+        if district.id == district_id:
+            return district.name if console_lang() == "zh" else (district.name_en or district.name)
+    return district_id or "—"
 
 
 @bp.app_template_filter("localtime")
@@ -103,7 +114,9 @@ def request_page(request_id: int):
     req = get_visible_request(request_id)
     owner = get_session().get(Owner, req.owner_id) if req.owner_id else None
     lang = console_lang()
-    timeline = [{"at": e.at, "type": e.type, "actor": _actor_name(e.actor), "detail": describe_event(e.data, lang)}
+    timeline = [{"at": e.at, "type": e.type, "actor": _actor_name(e.actor, lang),
+                 # a confirmed request is created by the owner's "yes": show what they asked for instead
+                 "detail": req.summary if e.type == "created" else describe_event(e.data, lang)}
                 for e in req.events]
     return render_template("console/request.html", req=req, summary=request_summary(req), owner=owner,
                            timeline=timeline, stages=stage_timings(req.trace), staff_list=_staff_choices(),
@@ -206,16 +219,18 @@ def describe_event(data: dict[str, Any], lang: str) -> str:
         ok = data["within_deadline"]
         parts.append(("按时" if ok else "超时") if lang == "zh" else ("in time" if ok else "late"))
     for key in ("note", "comment", "rating", "level"):
-        if data.get(key) not in (None, ""):
-            parts.append(f"{key}: {data[key]}")
+        if data.get(key) not in (None, "", 0):
+            parts.append(f"{EVENT_FIELDS[lang].get(key, key)}: {data[key]}")
     return " · ".join(p for p in parts if p.strip())
 
 
-def _actor_name(actor: str) -> str:
+def _actor_name(actor: str, lang: str) -> str:
     kind, _, ident = actor.partition(":")
     if kind == "staff":
         staff = get_session().get(Staff, ident)
         return staff.name if staff else ident
+    if kind == "system":
+        return "系统" if lang == "zh" else "system"
     return actor
 
 

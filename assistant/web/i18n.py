@@ -93,7 +93,8 @@ SCREEN_TEXT = {
         "say_yes": "是的", "say_no": "不是", "handled_by": "负责人", "no_requests": "暂无进行中的服务。",
         "unit": "房号",
         "phrase_repair": "我要报修", "phrase_parcel": "有我的快递吗", "phrase_cleaning": "请派保洁来打扫一下",
-        "phrase_visitor": "我要登记访客",
+        "phrase_visitor": "我要登记访客", "parking": "停车", "bill": "缴费",
+        "phrase_parking": "我的车位被别人占了", "phrase_bill": "我要交物业费",
     },
     "en": {
         "greeting_morning": "Good morning", "greeting_afternoon": "Good afternoon",
@@ -110,7 +111,17 @@ SCREEN_TEXT = {
         "unit": "Unit",
         "phrase_repair": "I need a repair", "phrase_parcel": "Is there a parcel for me?",
         "phrase_cleaning": "Please send cleaning staff", "phrase_visitor": "I want to register a visitor",
+        "parking": "Parking", "bill": "Pay a bill", "phrase_parking": "Someone is parked in my space",
+        "phrase_bill": "I want to pay the property fee",
     },
+}
+
+
+STAGE_NAMES = {
+    "zh": {"vad": "语音检测 (VAD)", "stt": "语音识别 (STT)", "nlu": "语义理解 (NLU)", "route": "派单",
+           "tts": "语音合成 (TTS)", "total": "合计"},
+    "en": {"vad": "voice activity (VAD)", "stt": "speech to text (STT)", "nlu": "understanding (NLU)",
+           "route": "routing", "tts": "text to speech (TTS)", "total": "total"},
 }
 
 
@@ -126,4 +137,5 @@ def console_lang() -> str:
 def words(lang: str) -> dict[str, dict[str, str]]:
     """Every table in one language, for templates and scripts."""
     return {"ui": CONSOLE_TEXT[lang], "status": STATUS_NAMES[lang], "event": EVENT_NAMES[lang],
-            "priority": PRIORITY_NAMES[lang], "category": CATEGORY_NAMES[lang], "role": ROLE_NAMES[lang]}
+            "priority": PRIORITY_NAMES[lang], "category": CATEGORY_NAMES[lang], "role": ROLE_NAMES[lang],
+            "stage": STAGE_NAMES[lang]}

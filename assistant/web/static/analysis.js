@@ -9,14 +9,14 @@
   new Chart(document.getElementById("chart-category"), {
     type: "bar",
     data: {labels: cats.map((c) => d.names[c] || c),
-      datasets: [{data: cats.map((c) => d.category_totals[c]), backgroundColor: cats.map((_, i) => palette[i % palette.length])}]},
+      datasets: [{maxBarThickness: 90, data: cats.map((c) => d.category_totals[c]), backgroundColor: cats.map((_, i) => palette[i % palette.length])}]},
     options: {plugins: {legend: {display: false}}, scales: {y: {beginAtZero: true, ticks: {precision: 0}}}, animation: false},
   });
   const days = Object.keys(d.days);
   new Chart(document.getElementById("chart-day"), {
     type: "bar",
     data: {labels: days.map((x) => x.slice(5)),
-      datasets: cats.map((c, i) => ({label: d.names[c] || c, data: days.map((x) => (d.categories[c] || {})[x] || 0),
+      datasets: cats.map((c, i) => ({label: d.names[c] || c, maxBarThickness: 90, data: days.map((x) => (d.categories[c] || {})[x] || 0),
         backgroundColor: palette[i % palette.length]}))},
     options: {scales: {x: {stacked: true}, y: {stacked: true, beginAtZero: true, ticks: {precision: 0}}}, animation: false},
   });

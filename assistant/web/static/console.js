@@ -43,7 +43,7 @@
   if (toggle) {
     toggle.addEventListener("click", () => {
       try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); audio.resume(); } catch (e) { audio = null; }
-      toggle.textContent = "🔔 " + toggle.dataset.on;
+      toggle.textContent = toggle.dataset.on;
       chime(false);
     });
   }

@@ -51,7 +51,10 @@
 
   function showHeard(text) { $("heard").textContent = text; $("heard-line").hidden = false; }
   function showReply(text) { $("reply").textContent = text; $("reply-line").hidden = false; }
-  function showConfirm(on) { $("confirm").hidden = !on; }
+  function showConfirm(on) {
+    $("confirm").hidden = !on;
+    $("common").hidden = on; // while a yes/no is asked, only yes and no (and SOS, call my butler) are offered
+  }
 
   function statusKey(s) {
     if (s.status === "in_progress") return s.on_site_at ? "on_site" : "en_route";
