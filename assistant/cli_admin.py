@@ -149,7 +149,8 @@ def staff_add(staff_id: str, name: str, role: str, district: str | None, passwor
         raise click.ClickException("password must have at least 8 characters")
     sessions, _ = open_store(Settings.from_env())
     with session_scope(sessions) as db:
-        staff = db.get(Staff, staff_id) or Staff(id=staff_id, name=name, role=role, district=district)
+        staff = db.get(Staff, staff_id) or Staff(id=staff_id, name=name, role=role, district=district,
+                                                 origin="cli")  # kept when the hub re-reads the estate file
         staff.password_hash = generate_password_hash(password)
         staff.active = True
         db.add(staff)

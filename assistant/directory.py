@@ -27,7 +27,7 @@ def sync_directory(db: Session, estate: EstateConfig) -> None:
             row.password_hash = generate_password_hash(person.password)
         db.add(row)
     for row in db.scalars(select(Staff)):
-        if row.id not in listed and row.role != "external":
+        if row.id not in listed and row.role != "external" and row.origin != "cli":
             row.active = False
     for person in estate.owners:
         row = db.get(Owner, person.id)

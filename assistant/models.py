@@ -71,6 +71,7 @@ class Staff(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    origin: Mapped[str | None] = mapped_column(String(16))  # None: the estate file; "cli": `guanjia staff add`
 
     def __repr__(self) -> str:
         return f"Staff({self.id!r}, {self.role})"

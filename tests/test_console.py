@@ -243,3 +243,20 @@ def test_console_session_opens_the_event_stream(hub) -> None:
     response = client.get("/api/v1/events?since=0&max_s=1", buffered=False)
     assert response.status_code == 200
     assert _frames(response, 1)[0]["type"] == "request.created"
+
+
+def test_account_from_staff_add_survives_a_restart(settings, nlu_adapter, fake_clock) -> None:
+    from click.testing import CliRunner
+
+    from assistant.app import create_app
+    from assistant.cli_admin import staff_group
+
+    create_app(settings, nlu=nlu_adapter, clock=fake_clock)
+    result = CliRunner().invoke(staff_group, ["add", "s-new", "--name", "新管家", "--role", "butler",
+                                              "--district", "east", "--password", "a-long-password"],
+                                env={"GUANJIA_VAR_DIR": str(settings.var_dir)})
+    assert result.exit_code == 0, result.output
+    restarted = create_app(settings, nlu=nlu_adapter, clock=fake_clock)  # re-reads the estate file
+    client = restarted.test_client()
+    assert login(client, "s-new", "a-long-password").status_code == 302
+    assert "新管家" in client.get("/console/").get_data(as_text=True)

@@ -92,7 +92,7 @@
       if (s.assignee && s.assignee.name) {
         const who = document.createElement("p");
         who.className = "who";
-        who.textContent = t("handled_by") + "：" + s.assignee.name;
+        who.textContent = t("handled_by") + (lang === "zh" ? "：" : ": ") + s.assignee.name;
         li.appendChild(who);
       }
       list.appendChild(li);
