@@ -55,7 +55,8 @@ class Greeter:
     def process(self, frame: Frame) -> Greeting | None:
         """Handle one frame; return the greeting if one was said."""
         started = self._monotonic()
-        faces = [f for f in faces_in(frame.image, max_faces=1) if f.box.width >= LIVE_MIN_FACE_PX]
+        faces = [f for f in faces_in(frame.image, max_faces=1, upsample=None)  # fast path for live frames
+                 if f.box.width >= LIVE_MIN_FACE_PX]
         owner_id = None
         if faces:
             try:

@@ -61,6 +61,7 @@ def test_upsampling_finds_small_faces() -> None:
     frame[200:200 + shrunk.shape[0], 300:300 + shrunk.shape[1]] = shrunk
     assert detect_faces(frame, upsample=0) == []
     assert len(detect_faces(frame, upsample=1)) == 1
+    assert len(detect_faces(frame, upsample=None)) == 1  # the live-frame mode falls back to upsampling
 
 
 def test_eval_command_json(tmp_path) -> None:
