@@ -259,3 +259,23 @@ def test_kiosk_fonts_are_large(browser, live: LiveHub) -> None:
     small = [s for s in sizes if s[1] < 32]
     assert not small, small
     shot(kiosk, "kiosk")
+
+
+def test_kiosk_greets_a_recognised_owner_and_files_requests_under_them(browser, live: LiveHub) -> None:
+    from assistant.db import session_scope
+    from assistant.events import publish
+
+    kiosk = screen_page(browser, live, "kiosk", "lobby-1", KIOSK)
+    services = live.app.extensions["guanjia"]
+    with session_scope(services.sessions) as db:
+        arrival = {"owner_id": "o-wang-jianguo", "name": "王建国", "unit": "3-1201", "device_id": "lobby-1",
+                   "greeting": "王先生，上午好，欢迎回家。", "neutral": False}
+        publish(db, "owner.arrived", arrival, services.clock.now_utc())
+    kiosk.wait_for_selector("#reply >> text=欢迎回家", timeout=WAIT_MS)
+    assert "王建国" in kiosk.locator("#greeting").inner_text()
+    kiosk.click("#call-butler")
+    kiosk.wait_for_selector("#requests li", timeout=WAIT_MS)
+    listed = live.api("GET", "/api/v1/requests?category=call_butler", live.staff_token("s-gaoyuan"))["requests"]
+    assert listed[0]["owner_id"] == "o-wang-jianguo" and listed[0]["unit"] == "3-1201"
+    assert listed[0]["assignee"]["staff_id"] == "s-wangjun"  # his own butler
+    shot(kiosk, "kiosk-greeting")

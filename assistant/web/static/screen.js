@@ -196,11 +196,15 @@
     ["request.created", "request.updated", "request.escalated"].forEach((k) => source.addEventListener(k, onRequest));
     source.addEventListener("announcement", (ev) => showNotice(JSON.parse(ev.data).data, true));
     source.addEventListener("owner.arrived", (ev) => {
+      // The camera recognised an owner here: greet them (by name unless they asked not to be named
+      // in public) and file what they ask for under their name until the kiosk goes idle.
       const d = JSON.parse(ev.data).data || {};
-      const owner = d.owner || {};
-      ownerId = owner.id || d.owner_id || ownerId;
-      if (d.greeting && d.greeting.text) showReply(d.greeting.text);
-      greet(owner.name || d.name);
+      ownerId = d.owner_id || ownerId;
+      sessionId = null;
+      const text = typeof d.greeting === "string" ? d.greeting : (d.greeting && d.greeting.text);
+      if (text) showReply(text);
+      greet(d.neutral ? null : d.name);
+      touched();
     });
     source.addEventListener("device.utterance", (ev) => {
       const d = JSON.parse(ev.data).data || {};
@@ -211,6 +215,25 @@
       if (d.session_id) sessionId = d.session_id;
     });
   }
+
+  // A lobby kiosk serves one person after another: after a quiet spell it forgets who was there.
+  const IDLE_MS = 120000;
+  let idleTimer = null;
+  function touched() {
+    if (cfg.kind !== "kiosk") return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      ownerId = null;
+      sessionId = null;
+      tracked.clear();
+      $("heard-line").hidden = true;
+      $("reply-line").hidden = true;
+      showConfirm(false);
+      if (lang !== "zh") { lang = "zh"; applyLang(); } else { greet(); renderRequests(); }
+    }, IDLE_MS);
+  }
+  document.addEventListener("pointerdown", touched);
+  document.addEventListener("keydown", touched);
 
   $("typed").addEventListener("submit", (ev) => {
     ev.preventDefault();
