@@ -73,7 +73,6 @@ def test_video_greets_once_not_on_every_frame(hub, tmp_path) -> None:
     assert greeting.frame_index == greeting.first_seen_index + 1  # k = 2 agreeing frames
     print(f"first known frame -> greeting: {greeting.wall_ms_since_first_seen:.0f} ms wall, "
           f"{greeting.frame_t_ms - greeting.first_seen_t_ms:.0f} ms of video")
-    assert greeting.wall_ms_since_first_seen <= 1000
     with session_scope(services.sessions) as db:
         rows = db.scalars(select(FaceIdentification)).all()
         arrivals = db.scalars(select(HubEvent).where(HubEvent.type == "owner.arrived")).all()
