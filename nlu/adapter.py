@@ -256,6 +256,8 @@ def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entit
         overlapping = [x for x in exact if x.entity == name and x.start < end and start < x.end]
         if any(not (start <= x.start and x.end <= end) for x in overlapping):
             continue  # a partial or garbled copy of an exact unit/time
+        if name in {"unit", "time"} and any(x.entity != name and x.start < end and start < x.end for x in exact):
+            continue  # a unit and a time run together ("3-1201 15:30"): the exact patterns replace it
         seen.add((name, start, end))
         kept.append(entity)
     for x in exact:

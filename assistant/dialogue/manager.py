@@ -424,7 +424,7 @@ class DialogueManager:
             summary = f"[转人工] {summary}"
         place = unit or f"{ctx.turn.device_kind}:{ctx.turn.device_id}"
         new = NewRequest(
-            category=category, text=ctx.turn.text, lang=ctx.lang, summary=f"{place} {summary}"[:300],
+            category=category, text=pending["text"], lang=ctx.lang, summary=f"{place} {summary}"[:300],
             entities=tuple(pending["entities"]), owner_id=ctx.owner.id if ctx.owner else None, unit=unit,
             district=district.id if district else None, device_id=ctx.turn.device_id,
             channel=ctx.turn.channel, trace=ctx.turn.trace,
