@@ -15,17 +15,21 @@ __all__ = ["DistressMatch", "find_distress"]
 
 # (emergency_type, pattern). Chinese patterns need no word boundaries.
 _ZH_TERMS: tuple[tuple[str, str], ...] = (
-    ("fire", r"着火|起火|失火|火灾|火警|烧起来|烧着了|冒烟|浓烟|好多烟|一屋子烟|冒火|火花|火光|焦味|烧焦|焦糊|糊味"),
+    ("fire", r"着火|起火|失火|火灾|火警|烧起来|烧着了|冒烟|浓烟|好多烟|一屋子烟|冒火|火花|火光|焦味|烧焦|焦糊|糊味|"
+             r"(?:插座|插头|电线|电箱|电闸|开关).{0,8}(?:噼啪|啪啪|打火|烧)"),
     ("fall", r"摔倒|摔了一跤|摔了一下|摔伤|摔地上|跌倒|跌了一跤|摔在地上|倒在地上|倒地|起不来了|爬不起来"),
     ("unconscious", r"晕倒|昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|叫不醒|没有呼吸|没呼吸|休克|抽搐"),
     ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
                 r"流血不止|大出血|血流不止|流了好多血|吐血|救护车|打120|叫120|噎住|卡住喉咙|嘴唇发紫|"
-                r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子"),
+                r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子|"
+                r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪"),
     ("gas", r"煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
-    ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在"),
+    ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在|"
+                r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)"),
     ("intruder", r"小偷|有贼|进贼|入室|撬|抢劫|有人闯|陌生人闯|闯进|翻进|翻墙|爬进|坏人|持刀|拿刀|打架|砍人|"
-                  r"非法闯入|鬼鬼祟祟|可疑的人|有人跟踪|拧.{0,6}门把手"),
-    ("missing_person", r"孩子不见了|小孩不见了|孩子丢了|走丢了|找不到(?:孩子|老人|我[爸妈]|老伴)"),
+                  r"非法闯入|鬼鬼祟祟|可疑的人|有人跟踪|拧.{0,6}门把手|家里有(?:个)?陌生人|陌生人在我家"),
+    ("missing_person", r"孩子不见了|小孩不见了|孩子丢了|走丢了|找不到(?:孩子|老人|我[爸妈]|老伴)|"
+                       r"(?:老人|我[爸妈]|奶奶|爷爷|外婆|外公|姥姥|姥爷|老伴).{0,12}(?:不见了|一直没回来|还没回来)"),
     ("danger", r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀"),
     ("help", r"救命|救救|快来人|来人啊|出事了|报警|打110|打119"),
 )
@@ -35,17 +39,29 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
     ("unconscious", r"\bunconscious\b|\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b"),
     ("medical", r"\bheart attack\b|\bstroke\b|\bchest pains?\b|\bcan'?t breathe\b|\bcannot breathe\b|"
                 r"\bbleeding\b|\bambulance\b|\bchoking\b|\boverdose\b|\belectric shock\b|\belectrocuted\b|"
-                r"\bunresponsive\b|\ballergic reaction\b|\bcan'?t move\b|\bbroken (?:leg|arm|hip)\b"),
+                r"\bunresponsive\b|\ballergic reaction\b|\bcan'?t move\b|\bbroken (?:leg|arm|hip)\b|"
+                r"\bswallowed\b|\b(?:took|taken|ate)\b[^.]{0,20}\b(?:pills?|tablets?|medicine|medication)\b[^.]{0,20}"
+                r"\b(?:by mistake|twice)\b|\btoo many (?:pills|tablets|sleeping pills)\b|"
+                r"\b(?:wrong|double) (?:pills?|tablets?|medicine|dose)\b|\bpoison|\bheart(?:'s| is)? racing\b|"
+                r"\b(?:arm|leg|face|hand)(?:'s| has| is)? (?:gone )?numb\b|\bslurr"),
     ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
-                r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b"),
+                r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b|"
+                r"\b(?:lift|elevator)\b[^.]{0,40}\b(?:i am|i'?m|we are|we'?re) (?:inside|in it|in here)\b"),
     ("intruder", r"\bintruder\b|\bburglar\b|\bbreak-?in\b|\bbreaking in(?:to)?\b|\bbroke in(?:to)?\b|"
                  r"\brobbery\b|\bthief\b|\bsuspicious (?:man|woman|person|guy|people)\b|\bstranger in\b|"
-                 r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b"),
+                 r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b|"
+                 r"\bdoor(?:'s| has| was)? been forced\b|\bforced (?:open )?(?:my|our|the) door\b|"
+                 r"\bstranger\b[^.]{0,30}\b(?:in|inside|around) (?:my|our|the) (?:flat|apartment|home|house|"
+                 r"living room|bedroom|kitchen)\b"),
     ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
                        r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
-                       r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b"),
-    ("danger", r"\bwindow ledge\b|\bon the ledge\b|\bsuicid|\bkill (?:him|her)self\b"),
+                       r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b|"
+                       r"\b(?:child|kid|son|daughter|grandma|grandpa|grandmother|grandfather|mother|father|mum|mom|"
+                       r"dad|husband|wife)\b[^.]{0,40}\b(?:not come back|hasn'?t come back|didn'?t come back|"
+                       r"never came back|wandered off|got lost)\b"),
+    ("danger", r"\b(?:on|onto|standing on|sitting on|climbed (?:on|onto|out on))\b (?:the |a )?(?:window )?ledge\b|"
+               r"\bsuicid|\bkill (?:him|her)self\b"),
     ("help", r"^\W*help\W*(?:help\W*)*$|\bhelp me\W*$|\bsomebody help\b|\bsomeone help\b|\bplease help\W*$|"
              r"\bcall (?:the )?police\b|\bcall 911\b|\bemergency\b"),
 )
@@ -61,14 +77,16 @@ _ZH_VETOES = re.compile(
     r"报警器.{0,4}(?:没电|换电池)|"
     r"车.{0,3}出不来|车开不出来|取不出来|拿不出来|打不出来|查不出来|说不出来|看不出来|想不出来|"
     r"撬棍|不撬|"
-    r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)"
+    r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)|车.{0,6}打着火|不用叫救护车|不用打120"
 )
 _EN_VETOES = re.compile(
-    r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check)\b|\bfireworks?\b|"
+    r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check|lane|hydrant|escape)s?\b|\bfireworks?\b|"
     r"\bsmoke (?:detector|alarm) (?:battery|is beeping|keeps chirping|chirp)|\bno smoking\b|"
     r"\bcigarette smoke\b|\bcease-?fire\b|\balmost fell\b|\bnearly fell\b|\bfell asleep\b|"
     r"\bemergency (?:exit|number|contact|light)s?\b|\bstroke of\b|\bsparkling\b|"
-    r"\bcar\b[^.]{0,30}\b(?:can'?t|cannot) get out\b",
+    r"\b(?:car|park(?:ed|ing)|van|garage)\b[^.]{0,60}\b(?:can'?t|cannot) get out\b|"
+    r"\bstuck (?:overseas|abroad|on a call|in (?:the )?(?:queue|traffic)|at (?:work|the (?:garage|gate|exit|barrier)))|"
+    r"\b(?:parcel|package|card|key|coin)s? (?:is |are |got )?stuck inside\b|\b(?:no need for|not) an ambulance\b",
     re.I,
 )
 

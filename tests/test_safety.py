@@ -27,6 +27,16 @@ from nlu.safety import find_distress
         ("I smell gas in the flat", "gas"),
         ("we are stuck in the lift", "trapped"),
         ("please call an ambulance", "medical"),
+        ("my little boy swallowed a battery", "medical"),
+        ("dad took his sleeping pills twice by mistake", "medical"),
+        ("my wife's face has gone numb on one side", "medical"),
+        ("奶奶下午出去买菜到现在还没回来", "missing_person"),
+        ("my husband has dementia and he wandered off an hour ago", "missing_person"),
+        ("someone forced the door and there's a stranger in my bedroom", "intruder"),
+        ("厨房插座一直噼啪响还有火星", "fire"),
+        ("电梯停了 我在里面", "trapped"),
+        ("the elevator stopped between floors and we're inside", "trapped"),
+        ("a child is sitting on the window ledge on the 9th floor", "danger"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -48,6 +58,13 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "where is the emergency exit",
         "my neighbour keeps smoking on the balcony",
         "我的车被堵住出不去了",
+        "cars keep parking in the fire lane",
+        "pigeons left a mess on my window ledge",
+        "was the property fee taken out of my account twice",
+        "I'm stuck overseas for another month, please keep an eye on the flat",
+        "a van parked behind me in the garage and I can't get out",
+        "楼下有辆车一直打着火不走，吵死了",
+        "不用叫救护车，我想约个医生看看咳嗽",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
