@@ -29,6 +29,7 @@ bench: models
 	@$(PY) bench/nlu.py
 	@$(PY) bench/hub.py
 	@$(PY) bench/stt.py
+	@$(PY) bench/faces.py
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock:
