@@ -6,6 +6,7 @@ CI always has the models (`make test` trains them first).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,21 @@ class Hub:
                                     headers={"Authorization": f"Bearer {self.tokens[device_id]}"})
         assert response.status_code == 200, response.get_json()
         return response.get_json()
+
+    @staticmethod
+    def read_events(response: Any, count: int) -> list[dict]:
+        """Up to ``count`` Server-Sent Events from a streamed test-client response."""
+        events, buffer = [], ""
+        for chunk in response.response:
+            buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+            while "\n\n" in buffer:
+                frame, buffer = buffer.split("\n\n", 1)
+                lines = dict(line.split(": ", 1) for line in frame.splitlines() if ": " in line)
+                if "event" in lines:
+                    events.append({"id": int(lines["id"]), "type": lines["event"], **json.loads(lines["data"])})
+                    if len(events) >= count:
+                        return events
+        return events
 
     def conversation(self, device_id: str, *texts: str, **extra: Any) -> list[dict]:
         """Say several things in one session; return every response."""

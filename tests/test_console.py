@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 
 import pytest
@@ -206,34 +205,21 @@ def test_screen_state_needs_the_device_token(hub) -> None:
     assert hub.client.get("/api/v1/devices/lobby-1/screen", headers=kiosk).get_json()["requests"] == []
 
 
-def _frames(response, count: int) -> list[dict]:
-    events, buffer = [], ""
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer:
-            frame, buffer = buffer.split("\n\n", 1)
-            lines = dict(line.split(": ", 1) for line in frame.splitlines() if ": " in line)
-            if "event" in lines:
-                events.append({"type": lines["event"], **json.loads(lines["data"])})
-                if len(events) >= count:
-                    return events
-    return events
-
 
 def test_subtitles_reach_only_the_devices_own_stream(hub) -> None:
     hub.say("panel-3-1201", "卫生间漏水了", id="c-1")
     mine = hub.client.get(f"/api/v1/events?since=0&max_s=1&access_token={hub.tokens['panel-3-1201']}",
                           buffered=False)
-    frames = _frames(mine, 1)
+    frames = hub.read_events(mine, 1)
     assert frames[0]["type"] == "device.utterance"
     assert frames[0]["data"]["text"] == "卫生间漏水了" and frames[0]["data"]["client_id"] == "c-1"
     assert frames[0]["data"]["reply"]
     other = hub.client.get(f"/api/v1/events?since=0&max_s=1&access_token={hub.tokens['panel-2-0601']}",
                            buffered=False)
-    assert _frames(other, 1) == []
+    assert hub.read_events(other, 1) == []
     staff = hub.client.get("/api/v1/events?since=0&max_s=1", headers=hub.staff_headers("s-gaoyuan"),
                            buffered=False)
-    assert _frames(staff, 1) == []
+    assert hub.read_events(staff, 1) == []
 
 
 def test_console_session_opens_the_event_stream(hub) -> None:
@@ -242,7 +228,7 @@ def test_console_session_opens_the_event_stream(hub) -> None:
     repair_request(hub)
     response = client.get("/api/v1/events?since=0&max_s=1", buffered=False)
     assert response.status_code == 200
-    assert _frames(response, 1)[0]["type"] == "request.created"
+    assert hub.read_events(response, 1)[0]["type"] == "request.created"
 
 
 def test_account_from_staff_add_survives_a_restart(settings, nlu_adapter, fake_clock) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 
@@ -114,32 +112,19 @@ def test_touch_sos_creates_an_emergency(hub) -> None:
     assert bad.status_code == 400
 
 
-def _read_events(response, count: int) -> list[dict]:
-    events, buffer = [], ""
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer:
-            frame, buffer = buffer.split("\n\n", 1)
-            lines = dict(line.split(": ", 1) for line in frame.splitlines() if ": " in line)
-            if "event" in lines:
-                events.append({"id": int(lines["id"]), "type": lines["event"], **json.loads(lines["data"])})
-                if len(events) >= count:
-                    return events
-    return events
-
 
 def test_event_stream_delivers_and_resumes(hub) -> None:
     staff = hub.staff_headers("s-gaoyuan")
     hub.conversation("panel-3-1201", "卫生间漏水了", "对")
     response = hub.client.get("/api/v1/events?since=0&max_s=2", headers=staff, buffered=False)
     assert response.mimetype == "text/event-stream"
-    first = _read_events(response, 1)
+    first = hub.read_events(response, 1)
     assert first[0]["type"] == "request.created"
     response.close()
     hub.client.post(f"/api/v1/requests/{first[0]['data']['id']}/ack", headers=staff)
     resumed = hub.client.get("/api/v1/events?max_s=2", headers={**staff, "Last-Event-ID": str(first[0]["id"])},
                              buffered=False)
-    later = _read_events(resumed, 1)
+    later = hub.read_events(resumed, 1)
     assert later[0]["id"] > first[0]["id"] and later[0]["type"] == "request.updated"
     resumed.close()
 
@@ -148,7 +133,7 @@ def test_butler_stream_is_scoped_to_the_district(hub) -> None:
     hub.conversation("panel-2-0601", "please pay my water bill", "yes")  # east district
     west = hub.client.get("/api/v1/events?since=0&max_s=1", headers=hub.staff_headers("s-zhaolei"),
                           buffered=False)
-    assert _read_events(west, 1) == []
+    assert hub.read_events(west, 1) == []
 
 
 def test_metrics_are_prometheus_text(hub) -> None:
