@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,13 +178,40 @@ def face_status(db: Session, owner_id: str) -> FaceStatus:
     return FaceStatus(consent, embeddings, photos, erased)
 
 
+_gallery_cache: dict[str, tuple[tuple, object]] = {}
+_gallery_lock = threading.Lock()
+
+
 def load_gallery(db: Session):
-    """Embeddings of every owner whose consent is still active, as a ``vision.matching.Gallery``."""
+    """Embeddings of every owner whose consent is still active, as a ``vision.matching.Gallery``.
+
+    A kiosk asks several times a second while someone stands in front of it, so
+    the gallery is rebuilt only when what it holds may have changed. Consent rows
+    are never deleted and every enrolment or erasure adds or withdraws one, so
+    their newest id and withdrawn count, with the embeddings' count and newest id,
+    tell in one cheap query, also for a second hub on the same database.
+    """
+    active = FaceConsent.withdrawn_at.is_(None)
+    embeddings = db.execute(select(func.count(), func.max(FaceEmbedding.id))
+                            .join(FaceConsent, FaceConsent.id == FaceEmbedding.consent_id).where(active)).one()
+    consents = db.execute(select(func.max(FaceConsent.id), func.count(FaceConsent.withdrawn_at))).one()
+    version = (*embeddings, *consents)
+    database = str(db.get_bind().url)
+    with _gallery_lock:
+        cached = _gallery_cache.get(database)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rows = db.execute(select(FaceEmbedding.owner_id, FaceEmbedding.vector)
+                      .join(FaceConsent, FaceConsent.id == FaceEmbedding.consent_id).where(active)).all()
+    gallery = _build_gallery(rows)
+    with _gallery_lock:
+        _gallery_cache[database] = (version, gallery)
+    return gallery
+
+
+def _build_gallery(rows):
     from vision.matching import Gallery
 
-    rows = db.execute(select(FaceEmbedding.owner_id, FaceEmbedding.vector)
-                      .join(FaceConsent, FaceConsent.id == FaceEmbedding.consent_id)
-                      .where(FaceConsent.withdrawn_at.is_(None))).all()
     by_owner: dict[str, list[np.ndarray]] = {}
     for owner_id, vector in rows:
         by_owner.setdefault(owner_id, []).append(np.asarray(vector, dtype=np.float32))

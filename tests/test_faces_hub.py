@@ -179,6 +179,17 @@ def test_forget_removes_every_trace(hub) -> None:
     assert after["owner"] is None
 
 
+def test_the_cached_gallery_follows_erasure_and_reenrolment(hub) -> None:
+    """Same number of embeddings, reused row ids: the hub must still see who is enrolled now."""
+    probe = embedding_of("probes/jackie_chan/1.jpg")
+    _enrol(hub, *ZHANG)
+    assert _post_face(hub, probe).get_json()["owner"]["id"] == "o-zhang-wei"
+    with session_scope(hub.services.sessions) as db:
+        forget_owner(db, "o-zhang-wei", "staff:s-gaoyuan", hub.clock.now_utc(), hub.services.settings.var_dir)
+    _enrol(hub, "o-smith-john", *ZHANG[1:])  # the same two photos, now filed under another owner
+    assert _post_face(hub, probe).get_json()["owner"]["id"] == "o-smith-john"
+
+
 @pytest.mark.parametrize(("body", "code"), [
     ('{"embedding": "0.1,0.2"}', "bad-embedding"), ('{"embedding": [0.1, 0.2]}', "bad-embedding"),
     ('{"embedding": [' + ", ".join(["NaN"] + ["0.0"] * 127) + "]}", "bad-embedding"),
