@@ -1,0 +1,40 @@
+"""The blender's fast scorer must give exactly what sklearn's predict_proba gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlu.components import FastLinearScorer, build_linear_intent_model
+
+TRAIN = [
+    ("我 家 卫生间 漏水 了", "repair_request"), ("空调 坏 了 修 一下", "repair_request"),
+    ("the kitchen light is broken", "repair_request"), ("有 我 的 快递 吗", "parcel_service"),
+    ("any parcels for me", "parcel_service"), ("帮 我 把 快递 送 上来", "parcel_service"),
+    ("楼上 太 吵 了 你们 管 不管", "complaint"), ("the noise upstairs is unbearable", "complaint"),
+    ("对", "affirm"), ("yes please", "affirm"),
+]
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3})
+    model.fit([t for t, _ in TRAIN], [i for _, i in TRAIN])
+    return model
+
+
+@pytest.mark.parametrize("text", ["我 家 卫生间 漏水 了", "快递 快递 快递", "the light upstairs is noisy",
+                                  "完全 没 见过 的 话", "qqq zzz", ""])
+def test_fast_scores_equal_predict_proba(pipeline, text: str) -> None:
+    scorer = FastLinearScorer.from_pipeline(pipeline)
+    assert scorer is not None
+    assert scorer.classes == [str(c) for c in pipeline.classes_]
+    np.testing.assert_allclose(scorer.probabilities(text), pipeline.predict_proba([text])[0], atol=1e-12)
+
+
+def test_a_pipeline_of_another_shape_is_not_wrapped(pipeline) -> None:
+    pipeline.steps[0][1].transformer_list[0][1].sublinear_tf = False
+    try:
+        assert FastLinearScorer.from_pipeline(pipeline) is None
+    finally:
+        pipeline.steps[0][1].transformer_list[0][1].sublinear_tf = True
