@@ -10,6 +10,7 @@ parsing stays as fast as before. Fine-tuning loads take Rasa's own path.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 _PATCHED = False
@@ -38,6 +39,10 @@ def use_fast_model_loading() -> None:
         model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)  # builds the weights
         model.load_weights(model_file_name)
         model.run_eagerly = bool(config.get(RUN_EAGERLY))  # predictions run as a traced graph again
+        if os.environ.get("GUANJIA_NLU_AUTOGRAPH") != "1":
+            # DIET's predict step branches on its config, never on tensor values, so it
+            # traces the same graph without AutoGraph rewriting its source (~10 s of AST work).
+            model.predict_step = tf.autograph.experimental.do_not_convert(model.predict_step)
         if predict_data_example:
             model.run_inference(predict_data_example)
         return model
