@@ -63,11 +63,14 @@ if ! is_py310 "$VENV/bin/python"; then
 fi
 
 # --- 3. dependencies ------------------------------------------------------------
-want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+# Bytecode is compiled at install time: where PYTHONDONTWRITEBYTECODE is set (as on
+# our CI machines) Python would otherwise recompile TensorFlow on every start, and
+# the hub's start-up takes 10 s longer.
+want=$( (cat requirements.lock pyproject.toml; echo bytecode) | sha256sum | cut -c1-16)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   say "installing locked dependencies (first time: ~1 GB download, a few minutes)"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "uv==0.13.9"
-  "$VENV/bin/uv" pip sync -q --python "$VENV/bin/python" requirements.lock
+  "$VENV/bin/uv" pip sync -q --compile-bytecode --python "$VENV/bin/python" requirements.lock
   "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -C editable_mode=compat -e .
   echo "$want" > "$STAMP"
 fi
