@@ -22,7 +22,7 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
                 r"流血不止|大出血|血流不止|流了好多血|吐血|救护车|打120|叫120|噎住|卡住喉咙|嘴唇发紫|"
                 r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子|"
-                r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪"),
+                r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪|捂着胸口|捂住胸口|喝了.{0,4}(?:农药|消毒液|84)"),
     ("gas", r"煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
     ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在|"
                 r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)"),
@@ -30,21 +30,31 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
                   r"非法闯入|鬼鬼祟祟|可疑的人|有人跟踪|拧.{0,6}门把手|家里有(?:个)?陌生人|陌生人在我家"),
     ("missing_person", r"孩子不见了|小孩不见了|孩子丢了|走丢了|找不到(?:孩子|老人|我[爸妈]|老伴)|"
                        r"(?:老人|我[爸妈]|奶奶|爷爷|外婆|外公|姥姥|姥爷|老伴).{0,12}(?:不见了|一直没回来|还没回来)"),
-    ("danger", r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀"),
+    ("danger", r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀|溺水|淹着了|沉下去|沉到水里|"
+               r"掉进(?:水里|泳池|池子|湖里|河里)|(?:孩子|小孩|娃).{0,8}(?:探出|爬上|爬到|翻过|翻出).{0,6}(?:阳台|栏杆|护栏|窗)|"
+               r"电梯.{0,10}(?:往下掉|掉下去|急坠|坠落|一下子掉)"),
     ("help", r"救命|救救|快来人|来人啊|出事了|报警|打110|打119"),
 )
 _EN_TERMS: tuple[tuple[str, str], ...] = (
-    ("fire", r"\bfire\b|\bon fire\b|\bsmoke\b|\bburning\b|\bburnt smell\b|\bflames?\b|\bsparks?\b"),
+    ("fire", r"\bfire\b|\bon fire\b|\bsmoke\b|\bburning\b|\bburnt smell\b|\bflames?\b|\bspark(?:s|ing)?\b|"
+             r"\b(?:heater|socket|plug|wires?|cables?|oven|microwave|fan|tv|charger|fuse box|kettle|cooker|hob|"
+             r"stove|dryer|washing machine|battery|scooter|meter)\b[^.]{0,20}\bsmoking\b|"
+             r"\bsmell(?:s|ing)? (?:of |like )?(?:hot|melting|burning) (?:plastic|rubber|wires?)\b"),
     ("fall", r"\bfallen\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b"),
-    ("unconscious", r"\bunconscious\b|\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b"),
+    ("unconscious", r"\bunconscious\b|\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b|"
+                    r"\b(?:won'?t|can'?t|cannot|doesn'?t|does not|will not) wake (?:up|him|her)\b|"
+                    r"\blips? (?:are |is |have gone |has gone |turned |going )?(?:blue|purple)\b"),
     ("medical", r"\bheart attack\b|\bstroke\b|\bchest pains?\b|\bcan'?t breathe\b|\bcannot breathe\b|"
                 r"\bbleeding\b|\bambulance\b|\bchoking\b|\boverdose\b|\belectric shock\b|\belectrocuted\b|"
                 r"\bunresponsive\b|\ballergic reaction\b|\bcan'?t move\b|\bbroken (?:leg|arm|hip)\b|"
                 r"\bswallowed\b|\b(?:took|taken|ate)\b[^.]{0,20}\b(?:pills?|tablets?|medicine|medication)\b[^.]{0,20}"
                 r"\b(?:by mistake|twice)\b|\btoo many (?:pills|tablets|sleeping pills)\b|"
                 r"\b(?:wrong|double) (?:pills?|tablets?|medicine|dose)\b|\bpoison|\bheart(?:'s| is)? racing\b|"
-                r"\b(?:arm|leg|face|hand)(?:'s| has| is)? (?:gone )?numb\b|\bslurr"),
-    ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b"),
+                r"\b(?:arm|leg|face|hand)(?:'s| has| is)? (?:gone )?numb\b|\bslurr|"
+                r"\b(?:drank|drunk|swallowed|ate)\b[^.]{0,15}\b(?:bleach|detergent|cleaning fluid|pesticide)\b|"
+                r"\bblood everywhere\b"),
+    ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b|"
+            r"\brotten eggs?\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
                 r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b|"
                 r"\b(?:lift|elevator)\b[^.]{0,40}\b(?:i am|i'?m|we are|we'?re) (?:inside|in it|in here)\b"),
@@ -53,7 +63,9 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                  r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b|"
                  r"\bdoor(?:'s| has| was)? been forced\b|\bforced (?:open )?(?:my|our|the) door\b|"
                  r"\bstranger\b[^.]{0,30}\b(?:in|inside|around) (?:my|our|the) (?:flat|apartment|home|house|"
-                 r"living room|bedroom|kitchen)\b"),
+                 r"living room|bedroom|kitchen)\b|"
+                 r"\b(?:kicking|banging on|smashing) (?:my|our|the) (?:front )?door\b[^.]{0,40}\b(?:hurt|kill)\b|"
+                 r"\bthreaten(?:s|ed|ing)? to (?:hurt|kill|stab|hit)\b"),
     ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
                        r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
                        r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b|"
@@ -61,7 +73,8 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                        r"dad|husband|wife)\b[^.]{0,40}\b(?:not come back|hasn'?t come back|didn'?t come back|"
                        r"never came back|wandered off|got lost)\b"),
     ("danger", r"\b(?:on|onto|standing on|sitting on|climbed (?:on|onto|out on))\b (?:the |a )?(?:window )?ledge\b|"
-               r"\bsuicid|\bkill (?:him|her)self\b"),
+               r"\bsuicid|\bkill (?:him|her)self\b|\b(?:wants?|going|threatening) to jump\b|\bdrowning\b|"
+               r"\bface ?down in (?:the )?(?:pool|water|pond|bath)\b"),
     ("help", r"^\W*help\W*(?:help\W*)*$|\bhelp me\W*$|\bsomebody help\b|\bsomeone help\b|\bplease help\W*$|"
              r"\bcall (?:the )?police\b|\bcall 911\b|\bemergency\b"),
 )

@@ -37,6 +37,18 @@ from nlu.safety import find_distress
         ("电梯停了 我在里面", "trapped"),
         ("the elevator stopped between floors and we're inside", "trapped"),
         ("a child is sitting on the window ledge on the 9th floor", "danger"),
+        ("the heater in the bedroom is smoking", "fire"),
+        ("there's a cable sparking on the wet pavement", "fire"),
+        ("it smells like rotten eggs in my kitchen", "gas"),
+        ("my husband won't wake up and his lips are blue", "unconscious"),
+        ("my toddler drank from the bleach bottle", "medical"),
+        ("a man on the roof says he wants to jump", "danger"),
+        ("there is a kid face down in the pool", "danger"),
+        ("he keeps kicking our door and says he'll hurt me", "intruder"),
+        ("我妈在电梯里捂着胸口说不出话", "medical"),
+        ("小孩 在 泳池 里 沉下去 了", "danger"),
+        ("我家孩子半个身子探出阳台了", "danger"),
+        ("电梯刚才一下子掉下去好几层", "danger"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -65,6 +77,10 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "a van parked behind me in the garage and I can't get out",
         "楼下有辆车一直打着火不走，吵死了",
         "不用叫救护车，我想约个医生看看咳嗽",
+        "the man next door is smoking in the stairwell again",
+        "can you wake me up at seven tomorrow",
+        "the sparkling water delivery hasn't come",
+        "电梯门口的水要拖一下，孩子差点滑倒",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
