@@ -126,9 +126,10 @@ class LocalRasa:
         from rasa.core.agent import Agent
 
         import nlu.components  # noqa: F401  (registers the custom tokenizer)
-        from nlu.rasa_loading import use_fast_model_loading
+        from nlu.rasa_loading import use_fast_feature_combining, use_fast_model_loading
 
         use_fast_model_loading()
+        use_fast_feature_combining()
 
         self.model_path = model_path
         self._loop = asyncio.new_event_loop()
