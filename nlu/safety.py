@@ -52,7 +52,9 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                 r"\b(?:wrong|double) (?:pills?|tablets?|medicine|dose)\b|\bpoison|\bheart(?:'s| is)? racing\b|"
                 r"\b(?:arm|leg|face|hand)(?:'s| has| is)? (?:gone )?numb\b|\bslurr|"
                 r"\b(?:drank|drunk|swallowed|ate)\b[^.]{0,15}\b(?:bleach|detergent|cleaning fluid|pesticide)\b|"
-                r"\bblood everywhere\b"),
+                r"\bblood everywhere\b|\b(?:clutching|holding|grabbing|gripping) (?:his|her|my) (?:left arm|chest)\b|"
+                r"\b(?:he|she|i|they)(?:'s| is|'m| am|'re| are)? (?:going to die|dying)\b|"
+                r"\bthinks? (?:he|she|i)(?:'s| is|'m| am) (?:going to die|dying)\b"),
     ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b|"
             r"\brotten eggs?\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
@@ -65,13 +67,17 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                  r"\bstranger\b[^.]{0,30}\b(?:in|inside|around) (?:my|our|the) (?:flat|apartment|home|house|"
                  r"living room|bedroom|kitchen)\b|"
                  r"\b(?:kicking|banging on|smashing) (?:my|our|the) (?:front )?door\b[^.]{0,40}\b(?:hurt|kill)\b|"
-                 r"\bthreaten(?:s|ed|ing)? to (?:hurt|kill|stab|hit)\b"),
+                 r"\bthreaten(?:s|ed|ing)? to (?:hurt|kill|stab|hit)\b|\blurking\b|"
+                 r"\b(?:peering|peeping|looking) into (?:people'?s |our |my |the )?(?:flats|windows|homes|houses)\b"),
     ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
                        r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
                        r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b|"
                        r"\b(?:child|kid|son|daughter|grandma|grandpa|grandmother|grandfather|mother|father|mum|mom|"
                        r"dad|husband|wife)\b[^.]{0,40}\b(?:not come back|hasn'?t come back|didn'?t come back|"
-                       r"never came back|wandered off|got lost)\b"),
+                       r"never came back|wandered off|got lost)\b|"
+                       r"\b(?:mum|mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|husband|wife)"
+                       r"(?:'s| is| isn'?t| is not| has not| hasn'?t)? (?:been )?(?:not )?answering (?:her |his )?"
+                       r"(?:phone|door|calls)\b"),
     ("danger", r"\b(?:on|onto|standing on|sitting on|climbed (?:on|onto|out on))\b (?:the |a )?(?:window )?ledge\b|"
                r"\bsuicid|\bkill (?:him|her)self\b|\b(?:wants?|going|threatening) to jump\b|\bdrowning\b|"
                r"\bface ?down in (?:the )?(?:pool|water|pond|bath)\b"),

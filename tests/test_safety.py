@@ -49,6 +49,9 @@ from nlu.safety import find_distress
         ("小孩 在 泳池 里 沉下去 了", "danger"),
         ("我家孩子半个身子探出阳台了", "danger"),
         ("电梯刚才一下子掉下去好几层", "danger"),
+        ("he's holding his left arm and says he thinks he's going to die", "medical"),
+        ("a man is lurking in the garden looking into people's windows", "intruder"),
+        ("my mum isn't answering her phone or the door and she lives alone", "missing_person"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -81,6 +84,8 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "can you wake me up at seven tomorrow",
         "the sparkling water delivery hasn't come",
         "电梯门口的水要拖一下，孩子差点滑倒",
+        "the plants on my balcony are dying, can someone water them while I'm away",
+        "the courier is holding my parcel at the gate",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
