@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -70,7 +71,8 @@ def eval_command(data_file: Path | None, as_json: bool, png: Path | None) -> Non
 
     settings = Settings.from_env()
     if data_file is None:
-        trained = train_model(settings.nlu_models_dir, split="train", progress=_stderr)
+        with contextlib.redirect_stdout(sys.stderr):  # Rasa prints "model trained" to stdout; --json owns it
+            trained = train_model(settings.nlu_models_dir, split="train", progress=_stderr)
         model_path = trained.path
         _, data = prepare("train")
         assert data is not None
