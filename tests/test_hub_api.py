@@ -107,6 +107,7 @@ def test_touch_sos_creates_an_emergency(hub) -> None:
                                headers=_auth(hub.tokens["lobby-1"]))
     assert response.status_code == 201
     assert response.get_json()["request"]["assignee"]["role"] == "security"
+    assert response.get_json()["request"]["summary"].startswith("大堂屏 lobby-1")  # no unit: say where, readably
     bad = hub.client.post("/api/v1/devices/lobby-1/requests", json={"category": "pizza"},
                           headers=_auth(hub.tokens["lobby-1"]))
     assert bad.status_code == 400

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.clock import Clock
+from assistant.devices import device_place
 from assistant.dialogue import replies as R
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
@@ -422,7 +423,7 @@ class DialogueManager:
             summary = "；".join([summary, *pending["slots"].values()])
         if pending.get("handoff"):
             summary = f"[转人工] {summary}"
-        place = unit or f"{ctx.turn.device_kind}:{ctx.turn.device_id}"
+        place = unit or device_place(ctx.turn.device_kind, ctx.turn.device_id)
         new = NewRequest(
             category=category, text=pending["text"], lang=ctx.lang, summary=f"{place} {summary}"[:300],
             entities=tuple(pending["entities"]), owner_id=ctx.owner.id if ctx.owner else None, unit=unit,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.auth import require_device, require_principal, require_staff
 from assistant.db import get_session
+from assistant.devices import device_place
 from assistant.dialogue.manager import Outcome, Turn
 from assistant.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from assistant.models import Owner, RequestStatus, ServiceRequest, Staff, Utterance
@@ -181,7 +182,7 @@ def post_touch_request(device_id: str):
     district = services.estate.district_of_unit(unit or "")
     now = services.clock.now_utc()
     routing = services.router.route(category, now, unit=unit, owner=owner)
-    place = unit or f"{device.kind}:{device.id}"
+    place = unit or device_place(device.kind, device.id)
     label = text or {"emergency": "SOS 一键求助", "call_butler": "一键呼叫管家"}.get(category, category)
     new = NewRequest(category=category, text=text or label, lang=lang if lang in LANGS else "zh",
                      summary=f"{place} {label}", owner_id=owner.id if owner else None, unit=unit,
