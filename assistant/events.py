@@ -69,10 +69,12 @@ def publish(session: Session, event_type: str, data: dict[str, Any], now: dateti
     return row
 
 
-def format_sse(row: HubEvent) -> str:
-    payload = json.dumps({"type": row.type, "at": utc_iso(row.at), "data": row.data},
+def format_sse(row: HubEvent, event_type: str | None = None) -> str:
+    """One SSE frame; ``event_type`` overrides the stored type for this recipient."""
+    event_type = event_type or row.type
+    payload = json.dumps({"type": event_type, "at": utc_iso(row.at), "data": row.data},
                          ensure_ascii=False, separators=(",", ":"))
-    return f"id: {row.id}\nevent: {row.type}\ndata: {payload}\n\n"
+    return f"id: {row.id}\nevent: {event_type}\ndata: {payload}\n\n"
 
 
 def latest_event_id(session: Session) -> int:
@@ -81,10 +83,13 @@ def latest_event_id(session: Session) -> int:
 
 
 def stream_events(factory: sessionmaker[Session], bus: EventBus, last_id: int,
-                  accept: Callable[[HubEvent], bool], poll_s: float = 1.0,
+                  accept: Callable[[HubEvent], bool | str], poll_s: float = 1.0,
                   heartbeat_s: float = 15.0, max_s: float | None = None,
                   monotonic: Callable[[], float] | None = None) -> Iterator[str]:
     """Yield SSE frames for events after ``last_id`` that ``accept`` lets through, forever.
+
+    ``accept`` returns False to skip an event, True to send it, or an event type
+    to send it as (a reassigned request is ``request.removed`` for the one who lost it).
 
     Heartbeat comments keep proxies from closing an idle stream; ``max_s`` ends
     the stream (clients reconnect with ``Last-Event-ID``).
@@ -102,9 +107,10 @@ def stream_events(factory: sessionmaker[Session], bus: EventBus, last_id: int,
             ).all()
         for row in rows:
             last_id = row.id
-            if accept(row):
+            verdict = accept(row)
+            if verdict:
                 last_sent = clock()
-                yield format_sse(row)
+                yield format_sse(row, verdict if isinstance(verdict, str) else None)
         if rows:
             continue
         if clock() - last_sent >= heartbeat_s:

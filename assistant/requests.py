@@ -151,7 +151,7 @@ def reassign(session: Session, request: ServiceRequest, role: str, staff_id: str
     record(session, request, "reassigned", actor, now,
            {"from": before, "to": {"role": role, "staff_id": staff_id, "name": staff_name},
             "ack_deadline": utc_iso(request.ack_deadline)})
-    publish(session, "request.updated", request_summary(request), now)
+    publish(session, "request.updated", {**request_summary(request), "previous_assignee": before}, now)
     return request
 
 

@@ -130,6 +130,22 @@ def test_event_stream_delivers_and_resumes(hub) -> None:
     resumed.close()
 
 
+def test_a_request_reassigned_away_leaves_the_old_assignees_stream(hub) -> None:
+    manager = hub.staff_headers("s-gaoyuan")
+    created = hub.client.post("/api/v1/devices/lobby-1/requests", json={"category": "parcel_service"},
+                              headers=_auth(hub.tokens["lobby-1"])).get_json()["request"]
+    rid = created["id"]
+    hub.client.post(f"/api/v1/requests/{rid}/reassign", json={"staff_id": "s-hemin"}, headers=manager)
+    hub.client.post(f"/api/v1/requests/{rid}/reassign", json={"role": "concierge"}, headers=manager)
+    engineer = hub.client.get("/api/v1/events?since=0&max_s=1", headers=hub.staff_headers("s-hemin"),
+                              buffered=False)
+    seen = hub.read_events(engineer, 3)
+    assert [(e["type"], e["data"]["id"]) for e in seen] == [("request.updated", rid), ("request.removed", rid)]
+    other = hub.client.get("/api/v1/events?since=0&max_s=1", headers=hub.staff_headers("s-lishifu"),
+                           buffered=False)
+    assert hub.read_events(other, 1) == []
+
+
 def test_butler_stream_is_scoped_to_the_district(hub) -> None:
     hub.conversation("panel-2-0601", "please pay my water bill", "yes")  # east district
     west = hub.client.get("/api/v1/events?since=0&max_s=1", headers=hub.staff_headers("s-zhaolei"),

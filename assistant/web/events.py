@@ -34,9 +34,13 @@ def events():
     db.close()
 
     if principal.kind == "staff":
-        def accept(row: HubEvent) -> bool:
+        def accept(row: HubEvent) -> bool | str:
             if row.type.startswith("request."):
-                return staff_can_see(principal.role or "", principal.district, principal.id, row.data)
+                if staff_can_see(principal.role or "", principal.district, principal.id, row.data):
+                    return True
+                previous = row.data.get("previous_assignee") or {}
+                # reassigned away from someone who now cannot see it: their queue drops it live
+                return "request.removed" if previous.get("staff_id") == principal.id else False
             if row.type == "owner.arrived":
                 return staff_can_see_arrival(principal.role or "", principal.id, row.data)
             return row.type != "device.utterance"  # subtitles are for the device's own screen

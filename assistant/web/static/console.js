@@ -190,4 +190,10 @@
   source.addEventListener("request.created", handle("created"));
   source.addEventListener("request.updated", handle("updated"));
   source.addEventListener("request.escalated", handle("escalated"));
+  source.addEventListener("request.removed", (ev) => {  // reassigned to someone this person cannot see it through
+    try {
+      const row = document.getElementById("req-" + JSON.parse(ev.data).data.id);
+      if (row && !data.detail) { row.remove(); updateCount(); }
+    } catch (e) { console.error(e); }
+  });
 })();
