@@ -59,7 +59,9 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
             r"\brotten eggs?\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
                 r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b|"
-                r"\b(?:lift|elevator)\b[^.]{0,40}\b(?:i am|i'?m|we are|we'?re) (?:inside|in it|in here)\b"),
+                r"\b(?:lift|elevator)\b[^.]{0,40}\b(?:i am|i'?m|we are|we'?re) (?:inside|in it|in here)\b|"
+                r"\b(?:lift|elevator)\b[^.]{0,30}\b(?:stopped|stuck|jammed|broke down|broken down)\b[^.]{0,50}"
+                r"\b(?:inside|in it|in there)\b"),
     ("intruder", r"\bintruder\b|\bburglar\b|\bbreak-?in\b|\bbreaking in(?:to)?\b|\bbroke in(?:to)?\b|"
                  r"\brobbery\b|\bthief\b|\bsuspicious (?:man|woman|person|guy|people)\b|\bstranger in\b|"
                  r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b|"
@@ -105,7 +107,8 @@ _EN_VETOES = re.compile(
     r"\bemergency (?:exit|number|contact|light)s?\b|\bstroke of\b|\bsparkling\b|"
     r"\b(?:car|park(?:ed|ing)|van|garage)\b[^.]{0,60}\b(?:can'?t|cannot) get out\b|"
     r"\bstuck (?:overseas|abroad|on a call|in (?:the )?(?:queue|traffic)|at (?:work|the (?:garage|gate|exit|barrier)))|"
-    r"\b(?:parcel|package|card|key|coin)s? (?:is |are |got )?stuck inside\b|\b(?:no need for|not) an ambulance\b",
+    r"\b(?:parcel|package|card|key|coin)s? (?:is |are |got )?stuck inside\b|\b(?:no need for|not) an ambulance\b|"
+    r"\b(?:nobody|no one|no-one)(?: is| was|'s)? (?:inside|in it|in there)\b",
     re.I,
 )
 

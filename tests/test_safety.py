@@ -51,6 +51,7 @@ from nlu.safety import find_distress
         ("电梯刚才一下子掉下去好几层", "danger"),
         ("he's holding his left arm and says he thinks he's going to die", "medical"),
         ("a man is lurking in the garden looking into people's windows", "intruder"),
+        ("the elevator stopped between floors and there's an old man inside", "trapped"),
         ("my mum isn't answering her phone or the door and she lives alone", "missing_person"),
     ],
 )
@@ -86,6 +87,8 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "电梯门口的水要拖一下，孩子差点滑倒",
         "the plants on my balcony are dying, can someone water them while I'm away",
         "the courier is holding my parcel at the gate",
+        "the lift stopped working yesterday, can someone fix it",
+        "the lift is stuck on the tenth floor, nobody inside, please get it repaired",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
