@@ -14,12 +14,12 @@ from assistant.models import Device
 
 DEVICE_KINDS = ("kiosk", "panel")
 _PLACE_NAMES = {"kiosk": "大堂屏", "panel": "户内面板"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 def device_place(kind: str, device_id: str) -> str:
     """Where a request came from when no unit is known, as a butler reads it: "大堂屏 lobby-1"."""
     return f"{_PLACE_NAMES.get(kind, kind)} {device_id}"
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 def register_device(db: Session, estate: EstateConfig, clock: Clock, device_id: str, kind: str,
