@@ -1,4 +1,4 @@
-"""Load a trained DIET model without tracing its training graph; combine features cheaply.
+"""Load a trained DIET model without tracing its training graph.
 
 Rasa 3.6 rebuilds a loaded DIET model by fitting it on one example before
 loading the saved weights. In graph mode that fit traces the whole training
@@ -50,33 +50,3 @@ def use_fast_model_loading() -> None:
     RasaModel.load = classmethod(load)
     _PATCHED = True
 
-
-def use_fast_feature_combining() -> None:
-    """Replace Rasa's sparse feature concatenation with a plain COO concatenation.
-
-    Every parse joins each featurizer's sparse matrix to the previous ones with
-    ``scipy.sparse.hstack``, whose generic block assembly costs ~0.5 ms per join
-    on matrices of a few tokens: about a tenth of a parse. Concatenating the COO
-    triplets gives the same matrix (same values, dtype and shape) in a quarter
-    of the time. Idempotent.
-    """
-    from rasa.shared.nlu.training_data.features import Features
-
-    if getattr(Features._combine_sparse_features, "_guanjia", False):
-        return
-    import numpy as np
-    import scipy.sparse
-
-    def combine(self: Features, additional_features: Features) -> None:
-        left, right = self.features.tocoo(), additional_features.features.tocoo()
-        if left.shape[0] != right.shape[0]:
-            raise ValueError(f"Cannot combine sparse features as sequence dimensions do not match: "
-                             f"{left.shape[0]} != {right.shape[0]}.")
-        self.features = scipy.sparse.coo_matrix(
-            (np.concatenate([left.data, right.data]),
-             (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]]))),
-            shape=(left.shape[0], left.shape[1] + right.shape[1]))
-        self._cached_fingerprint = None
-
-    combine._guanjia = True  # type: ignore[attr-defined]
-    Features._combine_sparse_features = combine

@@ -1,0 +1,257 @@
+"""Parse-time shortcuts through Rasa 3.6's plumbing: same numbers, less Python.
+
+A parse of a long sentence cost ~22 ms at p95, and py-spy showed the model's
+own arithmetic was under a tenth of it. The rest was plumbing, which these
+replace with equivalents that produce identical features and rankings
+(``tests/test_nlu_inference.py`` compares each against Rasa's own):
+
+- tf.function argument handling: every DIET call re-canonicalised ~40 inputs
+  against the signature (a fifth of a parse). The traced concrete function is
+  now called directly with tensors of the signature's dtypes.
+- sparse feature joins: each featurizer's matrix was deep-copied and joined
+  pairwise, building a scipy matrix per join. All are now joined in one go.
+- count vectors: sklearn re-analysed every token of every parse. A token's
+  (or sentence's) counts are now cached, as the vocabulary is fixed after
+  training.
+- DIET's "fake" (empty) features were deep copies of real ones, matrix and all.
+
+Only loaded models use these (``LocalRasa``); training runs Rasa unchanged.
+``GUANJIA_NLU_STOCK_RASA=1`` turns them all off.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+
+__all__ = ["use_fast_inference", "CachedCounts", "combine_sparse", "STOCK"]
+
+#: Rasa's original functions, by name, kept so tests can compare against them.
+STOCK: dict[str, Callable[..., Any]] = {}
+_CACHE_LIMIT = 50_000
+
+
+def use_fast_inference() -> None:
+    """Install every shortcut once per process (idempotent)."""
+    if STOCK or os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
+        return
+    _use_direct_predict()
+    _use_one_shot_feature_joins()
+    _use_cached_count_vectors()
+    _use_light_fake_features()
+
+
+def combine_sparse(matrices: list[scipy.sparse.spmatrix]) -> scipy.sparse.coo_matrix:
+    """Join sparse matrices side by side (same rows), as one COO matrix."""
+    coos = [m.tocoo() for m in matrices]
+    rows = coos[0].shape[0]
+    for m in coos[1:]:
+        if m.shape[0] != rows:
+            raise ValueError(f"Cannot combine sparse features as sequence dimensions do not match: "
+                             f"{rows} != {m.shape[0]}.")
+    offsets = np.cumsum([0] + [m.shape[1] for m in coos])
+    columns = np.concatenate([m.col + offset for m, offset in zip(coos, offsets[:-1], strict=True)])
+    return scipy.sparse.coo_matrix(
+        (np.concatenate([m.data for m in coos]), (np.concatenate([m.row for m in coos]), columns)),
+        shape=(rows, int(offsets[-1])))
+
+
+def _use_one_shot_feature_joins() -> None:
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    stock = Message._combine_features
+    STOCK["Message._combine_features"] = stock
+
+    def combine_features(features: list[Features], featurizers: list[str]) -> Features | None:
+        if len(features) < 2 or not all(f.is_sparse() for f in features):
+            return stock(features, featurizers)
+        first = features[0]
+        for f in features[1:]:
+            if f.type != first.type or f.attribute != first.attribute:
+                return stock(features, featurizers)  # let Rasa raise its own error
+        return Features(combine_sparse([f.features for f in features]), first.type, first.attribute,
+                        featurizers)
+
+    Message._combine_features = staticmethod(combine_features)
+
+
+class CachedCounts:
+    """A fitted sklearn ``CountVectorizer``'s ``transform``, cached per document.
+
+    Rasa transforms each token as its own document (sequence features) and the
+    joined sentence (sentence features); tokens repeat from parse to parse.
+    Returns the COO matrix Rasa would build: sorted columns, the vectorizer's dtype.
+    """
+
+    def __init__(self, vectorizer: Any) -> None:
+        vectorizer._check_vocabulary()  # as sklearn's transform: a loaded vocabulary is only validated here
+        self._analyze = vectorizer.build_analyzer()
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._binary = bool(vectorizer.binary)
+        self._dtype = vectorizer.dtype
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _row(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        row = self._rows.get(doc)
+        if row is None:
+            counts: dict[int, int] = {}
+            for feature in self._analyze(doc):
+                index = self._vocabulary.get(feature)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            columns = np.array(sorted(counts), dtype=np.int32)
+            values = np.array([1 if self._binary else counts[c] for c in columns.tolist()], dtype=self._dtype)
+            row = (columns, values)
+            if len(self._rows) >= _CACHE_LIMIT:
+                self._rows.clear()
+            self._rows[doc] = row
+        return row
+
+    def transform(self, docs: list[str]) -> scipy.sparse.coo_matrix:
+        rows = [self._row(doc) for doc in docs]
+        row_ids = np.repeat(np.arange(len(rows), dtype=np.int32), [len(c) for c, _ in rows])
+        columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int32)
+        values = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, self._dtype)
+        return scipy.sparse.coo_matrix((values, (row_ids, columns)), shape=(len(docs), len(self._vocabulary)))
+
+
+def _use_cached_count_vectors() -> None:
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+
+    STOCK["CountVectorsFeaturizer._create_features"] = CountVectorsFeaturizer._create_features
+
+    def create_features(self: CountVectorsFeaturizer, attribute: str,
+                        all_tokens: list[list[str]]) -> tuple[list[Any], list[Any]]:
+        vectorizer = self.vectorizers.get(attribute)
+        if not vectorizer:
+            return [None], [None]
+        cache = self.__dict__.setdefault("_guanjia_counts", {})
+        sequence_features: list[Any] = []
+        sentence_features: list[Any] = []
+        for tokens in all_tokens:
+            if not tokens:
+                sequence_features.append(None)
+                sentence_features.append(None)
+                continue
+            counts = cache.get(attribute)
+            if counts is None:
+                counts = cache[attribute] = CachedCounts(vectorizer)
+            sequence_features.append(counts.transform(tokens))
+            sentence_features.append(counts.transform([" ".join(tokens)])
+                                     if attribute in DENSE_FEATURIZABLE_ATTRIBUTES else None)
+        return sequence_features, sentence_features
+
+    CountVectorsFeaturizer._create_features = create_features
+
+
+def _use_light_fake_features() -> None:
+    import rasa.utils.tensorflow.model_data_utils as model_data_utils
+
+    STOCK["model_data_utils._create_fake_features"] = model_data_utils._create_fake_features
+
+    def create_fake_features(all_features: list[list[list[Any]]]) -> list[Any]:
+        example = next(features for per_example in all_features for features in per_example
+                       if features is not None)
+        fakes = []
+        for features in example:
+            fake = copy.copy(features)  # shares only immutable strings and the origin list
+            shape = (0, features.features.shape[-1])
+            fake.features = (np.zeros(shape, features.features.dtype) if features.is_dense()
+                             else scipy.sparse.coo_matrix(shape, dtype=features.features.dtype))
+            fake._cached_fingerprint = None
+            fakes.append(fake)
+        return fakes
+
+    model_data_utils._create_fake_features = create_fake_features
+
+
+def _use_direct_predict() -> None:
+    import tensorflow as tf
+    from keras.utils import tf_utils
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+    from rasa.utils.tensorflow.models import RasaModel
+
+    stock = RasaModel._rasa_predict
+    STOCK["RasaModel._rasa_predict"] = stock
+
+    def rasa_predict(self: RasaModel, batch_in: tuple[np.ndarray, ...]) -> dict[str, Any]:
+        direct = self.__dict__.get("_guanjia_direct")
+        if direct is None:
+            outputs = stock(self, batch_in)  # traces the graph the Rasa way, once
+            if not self._run_eagerly and self._tf_predict_step is not None:
+                function = self._tf_predict_step.get_concrete_function()
+                dtypes = [spec.dtype for spec in tf.nest.flatten(function.structured_input_signature[0])]
+                self.__dict__["_guanjia_direct"] = (function, dtypes)
+            return outputs
+        function, dtypes = direct
+        if len(batch_in) != len(dtypes):
+            return stock(self, batch_in)
+        tensors = [tf.convert_to_tensor(x, dtype=d) for x, d in zip(batch_in, dtypes, strict=True)]
+        outputs = tf_utils.sync_to_numpy_or_python_type(function._call_flat(tensors, function.captured_inputs))
+        if DIAGNOSTIC_DATA in outputs:
+            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+        return outputs
+
+    RasaModel._rasa_predict = rasa_predict
+
+
+def run_sequentially(runner: Any) -> None:
+    """Make a loaded model's ``DaskGraphRunner`` run its nodes in a fixed order, without dask.
+
+    Rasa rebuilds the minimal graph and hands it to dask's synchronous
+    scheduler on every parse; dask then runs the nodes one after another
+    anyway, after ~1.5 ms of bookkeeping. The order for a set of targets is
+    worked out once and reused. Exceptions surface exactly as before.
+    """
+    if os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
+        return
+    from rasa.engine.exceptions import GraphRunError
+
+    plans: dict[tuple[str, ...], tuple[dict[str, tuple[Any, ...]], list[str]]] = {}
+
+    def plan_for(targets: tuple[str, ...]) -> tuple[dict[str, tuple[Any, ...]], list[str]]:
+        plan = plans.get(targets)
+        if plan is None:
+            graph = runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(list(targets)))
+            order: list[str] = []
+            placed: set[str] = set()
+
+            def place(name: str) -> None:
+                if name in placed or name not in graph:
+                    return
+                placed.add(name)
+                for need in graph[name][1:]:
+                    place(need)
+                order.append(name)
+
+            for name in graph:
+                place(name)
+            plan = plans[targets] = (graph, order)
+        return plan
+
+    def run(inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = tuple(targets or runner._graph_schema.target_names)
+        graph, order = plan_for(run_targets)
+        values: dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in graph:
+                raise GraphRunError(f"Input value '{value}' clashes with a node name. Make sure that none of "
+                                    f"the input names passed to the `run` method are the same as node names "
+                                    f"in the graph schema.")
+            values[name] = (name, value)  # what dask passes a node for a literal input
+        try:
+            for name in order:
+                node, *needs = graph[name]
+                values[name] = node(*(values[need] for need in needs))
+        except RuntimeError as err:
+            raise GraphRunError("Error running runner.") from err
+        return dict(values[name] for name in run_targets)  # each node returns (its name, its output)
+
+    runner.run = run
