@@ -22,7 +22,8 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
                 r"流血不止|大出血|血流不止|流了好多血|吐血|救护车|打120|叫120|噎住|卡住喉咙|嘴唇发紫|"
                 r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子|"
-                r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪|捂着胸口|捂住胸口|喝了.{0,4}(?:农药|消毒液|84)"),
+                r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪|捂着胸口|捂住胸口|喝了.{0,4}(?:农药|消毒液|84)|"
+                r"(?:一瓶|整瓶|半瓶|一大把|一把|好多|一板)[^，。？！]{0,4}药[^，。？！]{0,3}(?:吃|吞)|把[^，。？！]{0,10}药都(?:吃|吞)了"),
     ("gas", r"煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
     ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在|"
                 r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)"),
@@ -70,7 +71,10 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                  r"living room|bedroom|kitchen)\b|"
                  r"\b(?:kicking|banging on|smashing) (?:my|our|the) (?:front )?door\b[^.]{0,40}\b(?:hurt|kill)\b|"
                  r"\bthreaten(?:s|ed|ing)? to (?:hurt|kill|stab|hit)\b|\blurking\b|"
-                 r"\b(?:peering|peeping|looking) into (?:people'?s |our |my |the )?(?:flats|windows|homes|houses)\b"),
+                 r"\b(?:peering|peeping|looking) into (?:people'?s |our |my |the )?(?:flats|windows|homes|houses)\b|"
+                 r"\b(?:camera|cctv)\b[^.]{0,30}\b(?:someone|somebody|a man|a woman|a stranger|a person|people)\b"
+                 r"[^.]{0,40}\b(?:inside|in (?:my|our|the) (?:flat|apartment|home|house|bedroom|living room|kitchen)"
+                 r"|going through|walking around)"),
     ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
                        r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
                        r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b|"

@@ -53,6 +53,9 @@ from nlu.safety import find_distress
         ("a man is lurking in the garden looking into people's windows", "intruder"),
         ("the elevator stopped between floors and there's an old man inside", "trapped"),
         ("my mum isn't answering her phone or the door and she lives alone", "missing_person"),
+        ("孙子把我一整瓶降压药都吃了", "medical"),
+        ("老伴把抽屉里的安眠药都吞了", "medical"),
+        ("we're on holiday and the home camera shows someone walking around the living room", "intruder"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -89,6 +92,9 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "the courier is holding my parcel at the gate",
         "the lift stopped working yesterday, can someone fix it",
         "the lift is stuck on the tenth floor, nobody inside, please get it repaired",
+        "我把今天的药吃了",
+        "帮我去药房买一瓶药",
+        "can you check the lobby camera, someone scratched my car",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
