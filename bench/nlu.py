@@ -2,13 +2,16 @@
 
 Baselines are measured in the same run, because this machine is shared and
 noisy: the adapter's parse is compared with a bare Rasa parse of the same
-normalised texts, and an HTTP parse with an HTTP /healthz on the same server.
+normalised texts, that one with Rasa's stock code paths (a child process with
+nlu/rasa_inference.py's shortcuts off), and an HTTP parse with an HTTP
+/healthz on the same server.
 Prints figures, then one JSON line.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -76,6 +79,7 @@ def main() -> None:
     for _ in range(ROUNDS):  # interleave rounds so both see the same machine load
         bare += timed(engine.parse, normalised)
         ours += timed(adapter.parse, texts)
+    stock = stock_rasa_timings(model)
 
     port = free_port()
     started = time.perf_counter()
@@ -116,6 +120,9 @@ def main() -> None:
         "bare_rasa_p50_ms": round(statistics.median(bare), 2),
         "bare_rasa_p95_ms": round(percentile(bare, 0.95), 2),
         "adapter_overhead_ratio": round(statistics.median(ours) / statistics.median(bare), 3),
+        "stock_rasa_p50_ms": round(statistics.median(stock), 2),
+        "stock_rasa_p95_ms": round(percentile(stock, 0.95), 2),
+        "shortcut_speedup_p50": round(statistics.median(stock) / statistics.median(bare), 3),
         "http_parse_p50_ms": round(statistics.median(http), 2),
         "http_parse_p95_ms": round(percentile(http, 0.95), 2),
         "http_healthz_p50_ms": round(statistics.median(health), 2),
@@ -127,10 +134,31 @@ def main() -> None:
     print(f"parse (adapter)       p50 {figures['parse_p50_ms']} ms  p95 {figures['parse_p95_ms']} ms")
     print(f"parse (bare Rasa)     p50 {figures['bare_rasa_p50_ms']} ms  p95 {figures['bare_rasa_p95_ms']} ms"
           f"  → adapter/bare {figures['adapter_overhead_ratio']}")
+    print(f"parse (stock Rasa)    p50 {figures['stock_rasa_p50_ms']} ms  p95 {figures['stock_rasa_p95_ms']} ms"
+          f"  → stock/bare {figures['shortcut_speedup_p50']} (nlu/rasa_inference.py off)")
     print(f"parse over HTTP       p50 {figures['http_parse_p50_ms']} ms  p95 {figures['http_parse_p95_ms']} ms"
           f"  (healthz p50 {figures['http_healthz_p50_ms']} ms)")
     print(f"hub start → /healthz  {figures['hub_start_to_healthz_s']} s, worker RSS {figures['hub_worker_rss_mb']} MB")
     print(json.dumps(figures))
+
+
+def stock_rasa_timings(model: Path) -> list[float]:
+    """Parse timings of the same texts with Rasa's own code paths (a child process, shortcuts off)."""
+    env = {**os.environ, "GUANJIA_NLU_STOCK_RASA": "1"}
+    result = subprocess.run([sys.executable, __file__, "--stock-timings", str(model)], env=env,
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _print_stock_timings(model: Path) -> None:
+    data, _ = prepare("all")
+    texts = [normalise(m.get("text")).text for m in data.intent_examples][::5][:300]
+    engine = LocalRasa(model)
+    NluAdapter(engine).warm()
+    timings: list[float] = []
+    for _ in range(ROUNDS):
+        timings += timed(engine.parse, texts)
+    print(json.dumps(timings))
 
 
 def _children(pid: int) -> list[str]:
@@ -147,4 +175,7 @@ def _children(pid: int) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--stock-timings"]:
+        _print_stock_timings(Path(sys.argv[2]))
+    else:
+        main()

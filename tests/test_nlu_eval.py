@@ -14,11 +14,11 @@ def test_held_out_accuracy_meets_the_bar(held_out_adapter, tmp_path: Path) -> No
     print(format_report(report))
     assert report.n >= 0.2 * (report.n + len(prepare("train")[0].intent_examples))
     # Regression floors, below the 95 % target, which this model does not reach yet
-    # (measured 2026-11-27, 1,829 held-out lines: zh 0.917, en 0.876, macro-F1 0.903, emergency
+    # (measured 2026-11-27, 1,917 held-out lines: zh 0.914, en 0.881, macro-F1 0.904, emergency
     # recall 1.0), with a margin for retraining on another machine: a drop below them fails the build.
     assert report.intent_accuracy_zh >= 0.89
-    assert report.intent_accuracy_en >= 0.84
-    assert report.macro_f1 >= 0.87
+    assert report.intent_accuracy_en >= 0.85
+    assert report.macro_f1 >= 0.88
     assert report.emergency_recall >= 0.98
     png = save_confusion_png(report, tmp_path / "confusion.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
