@@ -5,18 +5,22 @@ own arithmetic was under a tenth of it. The rest was plumbing, which these
 replace with equivalents that produce identical features and rankings
 (``tests/test_nlu_inference.py`` compares each against Rasa's own):
 
-- tf.function argument handling: every DIET call re-canonicalised ~40 inputs
-  against the signature (a fifth of a parse). The traced concrete function is
-  now called directly with tensors of the signature's dtypes.
+- tf.function argument handling: every DIET call re-canonicalised its inputs
+  against the signature and looked the traced graph up again (a fifth of a
+  parse). The traced concrete function is now called directly with tensors of
+  the signature's dtypes.
 - sparse feature joins: each featurizer's matrix was deep-copied and joined
   pairwise, building a scipy matrix per join. All are now joined in one go.
 - count vectors: sklearn re-analysed every token of every parse. A token's
   (or sentence's) counts are now cached, as the vocabulary is fixed after
   training.
 - DIET's "fake" (empty) features were deep copies of real ones, matrix and all.
+- the graph: dask scheduled the same fixed chain of nodes on every parse
+  (``run_sequentially``, applied to one loaded model's runner).
 
-Only loaded models use these (``LocalRasa``); training runs Rasa unchanged.
-``GUANJIA_NLU_STOCK_RASA=1`` turns them all off.
+``LocalRasa`` installs them when it loads a model. They patch Rasa's classes
+for the whole process, which is harmless because each gives exactly Rasa's
+result; ``GUANJIA_NLU_STOCK_RASA=1`` turns them all off.
 """
 
 from __future__ import annotations
