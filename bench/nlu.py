@@ -50,6 +50,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_texts() -> list[str]:
+    """Every fifth line of the training data, 300 in all: owners' sentences, short and long."""
+    data, _ = prepare("all")
+    return [m.get("text") for m in data.intent_examples][::5][:300]
+
+
 def timed(fn, items) -> list[float]:
     out = []
     for item in items:
@@ -64,8 +70,7 @@ def main() -> None:
     model, _ = find_model(settings.nlu_models_dir)
     if model is None:
         sys.exit("no NLU model: run `guanjia nlu train` (or `make models`)")
-    data, _ = prepare("all")
-    texts = [m.get("text") for m in data.intent_examples][::5][:300]
+    texts = bench_texts()
 
     started = time.perf_counter()
     engine = LocalRasa(model)
@@ -151,8 +156,7 @@ def stock_rasa_timings(model: Path) -> list[float]:
 
 
 def _print_stock_timings(model: Path) -> None:
-    data, _ = prepare("all")
-    texts = [normalise(m.get("text")).text for m in data.intent_examples][::5][:300]
+    texts = [normalise(t).text for t in bench_texts()]
     engine = LocalRasa(model)
     NluAdapter(engine).warm()
     timings: list[float] = []

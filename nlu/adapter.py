@@ -126,19 +126,17 @@ class LocalRasa:
         from rasa.core.agent import Agent
 
         import nlu.components  # noqa: F401  (registers the custom tokenizer)
-        from nlu.rasa_inference import run_sequentially, skip_empty_domain_check, use_fast_inference
+        from nlu.rasa_inference import use_fast_inference
         from nlu.rasa_loading import use_fast_model_loading
 
         use_fast_model_loading()
-        use_fast_inference()
 
         self.model_path = model_path
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
         started = time.monotonic()
         self._agent = Agent.load(str(model_path))
-        run_sequentially(self._agent.processor.graph_runner)
-        skip_empty_domain_check(self._agent.processor)
+        use_fast_inference(self._agent)
         self.load_seconds = time.monotonic() - started
         if not self._agent.is_ready():
             raise NluError("model-invalid", f"{model_path} is not a usable Rasa model")

@@ -17,11 +17,10 @@ replace with equivalents that produce identical features and rankings
   training.
 - DIET's "fake" (empty) features were deep copies of real ones, matrix and all.
 - the graph: dask scheduled the same fixed chain of nodes on every parse
-  (``run_sequentially``, applied to one loaded model's runner), and the
-  processor compared an empty domain with an empty domain
-  (``skip_empty_domain_check``).
+  (applied to one loaded model's runner), and the
+  processor compared an empty domain with an empty domain.
 
-``LocalRasa`` installs them when it loads a model. They patch Rasa's classes
+``LocalRasa`` installs them once it has loaded a model. They patch Rasa's classes
 for the whole process, which is harmless because each gives exactly Rasa's
 result; ``GUANJIA_NLU_STOCK_RASA=1`` turns them all off.
 """
@@ -43,14 +42,17 @@ STOCK: dict[str, Callable[..., Any]] = {}
 _CACHE_LIMIT = 50_000
 
 
-def use_fast_inference() -> None:
-    """Install every shortcut once per process (idempotent)."""
-    if STOCK or os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
+def use_fast_inference(agent: Any) -> None:
+    """Speed up parsing with a loaded ``Agent``: Rasa's classes once per process, then this agent."""
+    if os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
         return
-    _use_direct_predict()
-    _use_one_shot_feature_joins()
-    _use_cached_count_vectors()
-    _use_light_fake_features()
+    if not STOCK:
+        _use_direct_predict()
+        _use_one_shot_feature_joins()
+        _use_cached_count_vectors()
+        _use_light_fake_features()
+    _run_sequentially(agent.processor.graph_runner)
+    _skip_empty_domain_check(agent.processor)
 
 
 def combine_sparse(matrices: list[scipy.sparse.spmatrix]) -> scipy.sparse.coo_matrix:
@@ -79,9 +81,6 @@ def _use_one_shot_feature_joins() -> None:
         if len(features) < 2 or not all(f.is_sparse() for f in features):
             return stock(features, featurizers)
         first = features[0]
-        for f in features[1:]:
-            if f.type != first.type or f.attribute != first.attribute:
-                return stock(features, featurizers)  # let Rasa raise its own error
         return Features(combine_sparse([f.features for f in features]), first.type, first.attribute,
                         featurizers)
 
@@ -213,20 +212,18 @@ def _use_direct_predict() -> None:
     RasaModel._rasa_predict = rasa_predict
 
 
-def skip_empty_domain_check(processor: Any) -> None:
+def _skip_empty_domain_check(processor: Any) -> None:
     """Drop the per-parse check of an NLU-only model's results against its (empty) domain.
 
     Rasa returns from that check at once when the domain is empty, but finds
     out by building and comparing two domain dicts on every parse (~0.3 ms).
     A loaded model's domain does not change, so it is asked once.
     """
-    if os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
-        return
     if processor.domain is None or processor.domain.is_empty():
         processor._check_for_unseen_features = lambda parse_data: None
 
 
-def run_sequentially(runner: Any) -> None:
+def _run_sequentially(runner: Any) -> None:
     """Make a loaded model's ``DaskGraphRunner`` run its nodes in a fixed order, without dask.
 
     Rasa rebuilds the minimal graph and hands it to dask's synchronous
@@ -234,8 +231,6 @@ def run_sequentially(runner: Any) -> None:
     anyway, after ~1.5 ms of bookkeeping. The order for a set of targets is
     worked out once and reused. Exceptions surface exactly as before.
     """
-    if os.environ.get("GUANJIA_NLU_STOCK_RASA") == "1":
-        return
     from rasa.engine.exceptions import GraphRunError
 
     plans: dict[tuple[str, ...], tuple[dict[str, tuple[Any, ...]], list[str]]] = {}
