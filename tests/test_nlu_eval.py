@@ -14,11 +14,11 @@ def test_held_out_accuracy_meets_the_bar(held_out_adapter, tmp_path: Path) -> No
     print(format_report(report))
     assert report.n >= 0.2 * (report.n + len(prepare("train")[0].intent_examples))
     # Regression floors, below the issue's 95 % target, which this model does not reach yet
-    # (measured 2026-11-27, 1,917 held-out lines: zh 0.914, en 0.881, macro-F1 0.904, emergency
+    # (measured 2026-11-27, 2,006 held-out lines: zh 0.923, en 0.896, macro-F1 0.916, emergency
     # recall 1.0), with a margin for retraining on another machine: a drop below them fails the build.
-    assert report.intent_accuracy_zh >= 0.89
-    assert report.intent_accuracy_en >= 0.85
-    assert report.macro_f1 >= 0.88
+    assert report.intent_accuracy_zh >= 0.90
+    assert report.intent_accuracy_en >= 0.87
+    assert report.macro_f1 >= 0.89
     assert report.emergency_recall >= 0.98
     png = save_confusion_png(report, tmp_path / "confusion.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -38,3 +38,28 @@ def test_eval_on_any_rasa_file(nlu_adapter, tmp_path: Path) -> None:
     assert report.emergency_recall == 1.0
     assert set(report.to_json()) >= {"intent_accuracy", "intent_accuracy_zh", "intent_accuracy_en",
                                      "macro_f1", "emergency_recall", "n"}
+
+
+BLIND_SET = Path(__file__).parent / "data" / "nlu_blind.yml"
+# Measured 2026-11-27 with the shipped model: zh 0.995, en 0.966, macro-F1 0.985 (one English line
+# is 0.85 points, so the floors leave room for a retrained model's few changed answers).
+BLIND_FLOOR_ZH, BLIND_FLOOR_EN, BLIND_FLOOR_MACRO_F1 = 0.96, 0.92, 0.95
+
+
+def test_blind_set_accuracy(nlu_adapter) -> None:
+    """The shipped model on 312 lines that no training file holds, written from the data README alone.
+
+    The held-out split has been read to plan each data round, and so is now full of deliberately
+    hard boundary lines. This set was written once, by a writer who saw neither the training files
+    nor the misses: plain owner requests, so it measures the everyday case the split no longer does.
+    """
+    blind = normalise_training_data(load_source_data([BLIND_SET]))
+    trained_on = {m.get("text") for m in prepare("all")[0].intent_examples}
+    assert not trained_on & {m.get("text") for m in blind.intent_examples}, "blind lines leaked into nlu/data"
+    report = evaluate(nlu_adapter, blind)
+    print(format_report(report))
+    assert report.n >= 300 and report.n_en >= 100
+    assert report.emergency_recall == 1.0
+    assert report.intent_accuracy_zh >= BLIND_FLOOR_ZH
+    assert report.intent_accuracy_en >= BLIND_FLOOR_EN
+    assert report.macro_f1 >= BLIND_FLOOR_MACRO_F1
