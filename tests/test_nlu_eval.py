@@ -50,8 +50,9 @@ def test_blind_set_accuracy(nlu_adapter) -> None:
     """The shipped model on 312 lines that no training file holds, written from the data README alone.
 
     The held-out split has been read to plan each data round, and so is now full of deliberately
-    hard boundary lines. This set was written once, by a writer who saw neither the training files
-    nor the misses: plain owner requests, so it measures the everyday case the split no longer does.
+    hard boundary lines. This set was written once, by a writer who saw neither the misses nor the
+    training files (only, for a draft too close to a training line, that line, to move away from it):
+    plain owner requests, so it measures the everyday case the split no longer does.
     """
     blind = normalise_training_data(load_source_data([BLIND_SET]))
     trained_on = {m.get("text") for m in prepare("all")[0].intent_examples}
