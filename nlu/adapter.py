@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypedDict
 
 from nlu.normalise import detect_language, normalise
+from nlu.rooms import find_rooms
 from nlu.safety import find_distress
 
 __all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
@@ -241,12 +242,13 @@ class NluAdapter:
 
 
 def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entity, ...]:
-    """Model entities, with units and times taken from the normalised text itself.
+    """Model entities, with units and times taken from the text itself, and rooms the model missed.
 
     After normalisation units (``3-1201``) and clock times (``15:30``) are exact
     patterns, so a regex is more reliable than the model for them; a model span
     that contains the pattern (``明天15:00``) is kept, others of that type are
-    replaced.
+    replaced. A room of the flat (``nlu.rooms``) that no entity covers is added
+    as a location.
     """
     exact: list[Entity] = [Entity("unit", m.group(), *m.span(), "pattern") for m in _UNIT_RE.finditer(text)]
     exact += [Entity("time", m.group(), *m.span(), "pattern") for m in _TIME_RE.finditer(text)]
@@ -268,6 +270,9 @@ def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entit
     for x in exact:
         if not any(k.entity == x.entity and k.start <= x.start and x.end <= k.end for k in kept):
             kept.append(x)
+    for value, start, end in find_rooms(text):
+        if not any(k.start < end and start < k.end for k in kept):
+            kept.append(Entity("location", value, start, end, "room_list"))
     return tuple(sorted(kept, key=lambda e: (e.start, e.end)))
 
 

@@ -81,6 +81,7 @@ def test_result_has_the_api_shape(nlu_adapter) -> None:
     assert 0 <= body["intent"]["confidence"] <= 1
     assert body["intent_ranking"] and {"name", "confidence"} <= set(body["intent_ranking"][0])
     assert all({"entity", "value", "start", "end"} <= set(e) for e in body["entities"])
+    assert {"entity": "location", "value": "卫生间", "start": 2, "end": 5} in body["entities"]
 
 
 def test_off_topic_is_not_a_service_request(nlu_adapter) -> None:

@@ -1,0 +1,41 @@
+"""Rooms of the flat found by name: a closed list, longest name first, synonyms mapped."""
+
+import pytest
+
+from nlu.adapter import _tidy_entities
+from nlu.rooms import find_rooms
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我家卫生间漏水了", [("卫生间", 2, 5)]),
+        ("浴室的灯不亮", [("卫生间", 0, 2)]),
+        ("主卧室空调不制冷", [("主卧", 0, 3)]),
+        ("阳台和厨房都有水", [("阳台", 0, 2), ("厨房", 3, 5)]),
+        ("the master bedroom light is off", [("master bedroom", 4, 18)]),
+        ("Water in the Bathroom", [("bathroom", 13, 21)]),
+        ("both bedrooms are cold", [("bedroom", 5, 13)]),
+    ],
+)
+def test_rooms_are_found_with_their_values(text: str, expected: list[tuple[str, int, int]]) -> None:
+    assert list(find_rooms(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["柜门卡住了", "前台在哪", "I need to study", "the lift light is off", "bathroomware shop"]
+)
+def test_words_that_are_not_rooms_are_not_found(text: str) -> None:
+    assert list(find_rooms(text)) == []
+
+
+def test_room_is_added_only_where_the_model_tagged_nothing() -> None:
+    text = "卫生间灯不亮，厨房也漏水"
+    model = [{"entity": "facility", "value": "灯", "start": 3, "end": 4},
+             {"entity": "location", "value": "卫生间", "start": 0, "end": 3}]
+    entities = _tidy_entities(text, model)
+    assert [(e.entity, e.value, e.start, e.end, e.extractor) for e in entities] == [
+        ("location", "卫生间", 0, 3, "model"),
+        ("facility", "灯", 3, 4, "model"),
+        ("location", "厨房", 7, 9, "room_list"),
+    ]
