@@ -3,7 +3,8 @@
 import pytest
 
 from nlu.adapter import _tidy_entities
-from nlu.rooms import find_rooms
+from nlu.rooms import ROOMS, find_rooms
+from nlu.training import data_files, load_source_data
 
 
 @pytest.mark.parametrize(
@@ -39,3 +40,12 @@ def test_room_is_added_only_where_the_model_tagged_nothing() -> None:
         ("facility", "灯", 3, 4, "model"),
         ("location", "厨房", 7, 9, "room_list"),
     ]
+
+
+def test_room_values_are_the_training_data_synonyms() -> None:
+    """A room's value must be what the model returns for the same word, or the two disagree."""
+    synonyms = load_source_data([p for p in data_files() if p.name.startswith("vocab_")]).entity_synonyms
+    for value, names in ROOMS.items():
+        for name in names:
+            assert synonyms.get(name, value) == value, name
+        assert value not in synonyms, f"{value} is itself mapped to {synonyms.get(value)}"
