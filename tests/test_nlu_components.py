@@ -16,15 +16,16 @@ TRAIN = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pipeline():
-    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3})
+@pytest.fixture(scope="module", params=[0.0, 0.5], ids=["tfidf", "tfidf+vectors"])
+def pipeline(request):
+    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3, "sentence_vector_weight": request.param})
     model.fit([t for t, _ in TRAIN], [i for _, i in TRAIN])
     return model
 
 
 @pytest.mark.parametrize("text", ["我 家 卫生间 漏水 了", "快递 快递 快递", "the light upstairs is noisy",
-                                  "完全 没 见过 的 话", "qqq zzz", ""])
+                                  "完全 没 见过 的 话", "qqq zzz", "",
+                                  "my loo is blocked", "wc 坏 了"])
 def test_fast_scores_equal_predict_proba(pipeline, text: str) -> None:
     scorer = FastLinearScorer.from_pipeline(pipeline)
     assert scorer is not None
@@ -38,3 +39,14 @@ def test_a_pipeline_of_another_shape_is_not_wrapped(pipeline) -> None:
         assert FastLinearScorer.from_pipeline(pipeline) is None
     finally:
         pipeline.steps[0][1].transformer_list[0][1].sublinear_tf = True
+
+
+def test_a_saved_model_scores_the_same_after_loading(pipeline, tmp_path) -> None:
+    """The blender stores its model with joblib; the sentence vectors are not pickled into it."""
+    import joblib
+
+    joblib.dump(pipeline, tmp_path / "linear.joblib")
+    assert (tmp_path / "linear.joblib").stat().st_size < 1_000_000
+    loaded = FastLinearScorer.from_pipeline(joblib.load(tmp_path / "linear.joblib"))
+    text = "the loo upstairs is blocked"
+    np.testing.assert_allclose(loaded.probabilities(text), pipeline.predict_proba([text])[0], atol=1e-12)
