@@ -128,7 +128,7 @@ class FastLinearScorer:
     (tests/test_nlu_components.py).
     """
 
-    def __init__(self, parts: list[tuple[Any, dict[str, int], Any, int]], dense: list[tuple[Any, int, int]],
+    def __init__(self, parts: list[tuple[Any, dict[str, int], Any, int]], dense: list[tuple[Any, float, int, int]],
                  weights: Any, bias: Any, classes: list[str]) -> None:
         self._parts = parts
         self._dense = dense
@@ -145,8 +145,8 @@ class FastLinearScorer:
         parts, dense, offset = [], [], 0
         for _, step in getattr(union, "transformer_list", []):
             if isinstance(step, EnglishSentenceVectors):
-                load_sentence_vectors()  # now, at model load, not on the first English request
-                dense.append((step, offset, step.width))
+                # Loaded here, at model load, so the first English request does not pay for it.
+                dense.append((load_sentence_vectors(), step.scale, offset, step.width))
                 offset += step.width
                 continue
             if not (step.sublinear_tf and step.use_idf and step.norm == "l2"):
@@ -171,10 +171,10 @@ class FastLinearScorer:
             values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[index]
             values /= np.sqrt(values @ values)
             scores += values @ self._weights[index + offset]
-        for vectors, offset, width in self._dense:
-            vector = vectors.vector(text)
+        for embed, scale, offset, width in self._dense:
+            vector = embed(text)
             if vector.any():
-                scores += vector @ self._weights[offset:offset + width]
+                scores += scale * (vector @ self._weights[offset:offset + width])
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
@@ -198,10 +198,6 @@ class EnglishSentenceVectors(BaseEstimator, TransformerMixin):
 
     def transform(self, texts: list[str]) -> Any:
         return load_sentence_vectors().many(list(texts)).astype("float64") * self.scale
-
-    def vector(self, text: str) -> Any:
-        """The scaled vector for one text (the fast scorer's path)."""
-        return load_sentence_vectors()(text) * self.scale
 
 
 def linear_input(message: Message) -> str:

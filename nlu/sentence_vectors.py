@@ -14,14 +14,14 @@ raw bytes, and in cross-validation the vectors lowered Mandarin accuracy.
 from __future__ import annotations
 
 import importlib.util
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from nlu.normalise import detect_language
+
 DIMENSIONS = 256
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WEIGHTS = "weights/l2_supercat_256.safetensors"
 _TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 
@@ -34,7 +34,7 @@ class SentenceVectors:
         self._tokenizer = tokenizer
 
     def __call__(self, text: str) -> np.ndarray:
-        if not text.strip() or _CJK.search(text):
+        if not text.strip() or detect_language(text) == "zh":
             return np.zeros(DIMENSIONS, dtype=np.float32)
         ids = self._tokenizer.encode(text, add_special_tokens=False).ids
         if not ids:
