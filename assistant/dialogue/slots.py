@@ -45,7 +45,22 @@ BILL_KEYWORDS = (
     ("gas bill", r"\bgas\b"), ("property fee", r"\bproperty\b|\bmanagement\b|\bservice charge\b"),
     ("parking fee", r"\bparking\b"),
 )
+# A bill_type span that names no bill ("帮我[交个费]", "pay a [bill]"): the model
+# sometimes tags the generic words, and the owner must still be asked which bill.
+_GENERIC_VALUES: dict[str, re.Pattern[str]] = {
+    "bill_type": re.compile(
+        r"^(?:交|缴|付|个|一下|下|点|的|那个|这个|费|费用|钱|账单?|单子|"
+        r"bills?|fees?|payments?|pay|charges?|the|a|my|\W|\s)*$",
+        re.I,
+    ),
+}
 _FILLERS = re.compile(r"^(?:嗯|啊|呃|那个|就是|我要|我想|是|对|帮我|请|the|a|my|uh|um|er|it's|its|it is)+\s*", re.I)
+
+
+def slot_values(result: NluResult, slot: str) -> list[str]:
+    """Entity values for ``slot`` that say something (generic words such as "交个费" are not a bill type)."""
+    generic = _GENERIC_VALUES.get(slot)
+    return [v for v in result.entity_values(slot) if not (generic and generic.match(v))]
 
 
 def describes_problem(result: NluResult) -> bool:
@@ -65,7 +80,7 @@ def missing_slots(category: str, result: NluResult, filled: dict[str, str]) -> l
             continue
         if slot == "activity" and result.entity_values("facility"):
             continue
-        if result.entity_values(slot):
+        if slot_values(result, slot):
             continue
         missing.append(slot)
     return missing
@@ -90,7 +105,7 @@ def answer_for_slot(slot: str, result: NluResult) -> str | None:
     """The value an answer gives for ``slot``, or ``None`` if it does not answer it."""
     if slot == "unit":
         return unit_in(result)
-    values = result.entity_values(slot)
+    values = slot_values(result, slot)
     if slot == "activity" and not values:
         values = result.entity_values("facility")
     if values:

@@ -1,0 +1,42 @@
+"""Which details a request still needs: generic words tagged as a bill type do not count."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue.slots import answer_for_slot, missing_slots
+from nlu.adapter import Entity, IntentScore, NluResult
+
+
+def _result(text: str, lang: str, *entities: tuple[str, str]) -> NluResult:
+    found = tuple(Entity(name, value, text.find(value), text.find(value) + len(value)) for name, value in entities)
+    return NluResult(text, text, lang, IntentScore("bill_payment", 0.9), (), found)
+
+
+@pytest.mark.parametrize(("text", "lang", "value"), [
+    ("帮我交个费", "zh", "交个费"),
+    ("帮我缴一下费用", "zh", "费用"),
+    ("please help me pay a bill", "en", "bill"),
+    ("I need to pay the fees", "en", "the fees"),
+])
+def test_generic_words_tagged_as_bill_type_still_ask_which_bill(text: str, lang: str, value: str) -> None:
+    result = _result(text, lang, ("bill_type", value))
+    assert missing_slots("bill_payment", result, {}) == ["bill_type"]
+    assert answer_for_slot("bill_type", result) is None
+
+
+@pytest.mark.parametrize(("text", "lang", "value"), [
+    ("帮我交一下暖气费", "zh", "暖气费"),
+    ("交 水电费", "zh", "水电费"),
+    ("pay my water bill", "en", "water bill"),
+    ("the cable bill is due", "en", "cable"),
+])
+def test_a_named_bill_fills_the_slot(text: str, lang: str, value: str) -> None:
+    result = _result(text, lang, ("bill_type", value))
+    assert missing_slots("bill_payment", result, {}) == []
+    assert answer_for_slot("bill_type", result) == value
+
+
+def test_a_bare_answer_names_the_bill_by_keyword() -> None:
+    assert answer_for_slot("bill_type", _result("水费", "zh")) == "水费"
+    assert answer_for_slot("bill_type", _result("the gas one", "en")) == "gas bill"
