@@ -241,6 +241,7 @@ class NluAdapter:
                        rule="distress_lexicon")
 
 
+
 def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entity, ...]:
     """Model entities, with units and times taken from the text itself, and rooms the model missed.
 
@@ -273,7 +274,38 @@ def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entit
     for value, start, end in find_rooms(text):
         if not any(k.start < end and start < k.end for k in kept):
             kept.append(Entity("location", value, start, end, "room_list"))
-    return tuple(sorted(kept, key=lambda e: (e.start, e.end)))
+    return _join_split_spans(text, sorted(kept, key=lambda e: (e.start, e.end)))
+
+
+def _join_split_spans(text: str, entities: list[Entity]) -> tuple[Entity, ...]:
+    """Join a time or place the model tagged in touching pieces into the one span it is.
+
+    DIET sometimes starts a new entity mid-phrase: 周四 + 上午, 明天 + 15:00,
+    this + morning, underground + car park. The owner named one time or one
+    place, and the butler should see it whole, as the training data annotates
+    it. Times join when nothing or one space lies between the pieces; places
+    only across one space, because two Chinese rooms can touch (厨房阳台都是水)
+    while an English place name is words with spaces. Rooms from the closed
+    list are whole already and keep their own value.
+    """
+    joined: list[Entity] = []
+    for entity in entities:
+        last = joined[-1] if joined else None
+        if last is not None and _continues(text, last, entity):
+            extractor = "model" if "model" in (last.extractor, entity.extractor) else last.extractor
+            joined[-1] = Entity(last.entity, text[last.start:entity.end], last.start, entity.end, extractor)
+        else:
+            joined.append(entity)
+    return tuple(joined)
+
+
+def _continues(text: str, last: Entity, entity: Entity) -> bool:
+    if entity.entity != last.entity or "room_list" in (last.extractor, entity.extractor):
+        return False
+    gap = text[last.end:entity.start] if last.end <= entity.start else None
+    if entity.entity == "time":
+        return gap in ("", " ")
+    return entity.entity == "location" and gap == " "
 
 
 def load_adapter(model_path: Path | None = None, rasa_url: str | None = None,

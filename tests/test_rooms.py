@@ -49,3 +49,23 @@ def test_room_values_are_the_training_data_synonyms() -> None:
         for name in names:
             assert synonyms.get(name, value) == value, name
         assert value not in synonyms, f"{value} is itself mapped to {synonyms.get(value)}"
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "expected"),
+    [
+        ("周四上午来修", [("time", 0, 2), ("time", 2, 4)], [("time", "周四上午", 0, 4)]),
+        ("明天15:00来", [("time", 0, 2), ("time", 2, 7)], [("time", "明天15:00", 0, 7)]),
+        ("lights in the underground car park are out",
+         [("location", 14, 25), ("location", 26, 34)], [("location", "underground car park", 14, 34)]),
+        # Two rooms that touch are two places; a time and a place never join.
+        ("厨房阳台都是水", [("location", 0, 2), ("location", 2, 4)],
+         [("location", "厨房", 0, 2), ("location", "阳台", 2, 4)]),
+        ("tomorrow lobby", [("time", 0, 8), ("location", 9, 14)],
+         [("time", "tomorrow", 0, 8), ("location", "lobby", 9, 14)]),
+        ("周四 and 上午", [("time", 0, 2), ("time", 7, 9)], [("time", "周四", 0, 2), ("time", "上午", 7, 9)]),
+    ],
+)
+def test_pieces_of_one_time_or_place_are_joined(text: str, model: list, expected: list) -> None:
+    raw = [{"entity": name, "value": text[start:end], "start": start, "end": end} for name, start, end in model]
+    assert [(e.entity, e.value, e.start, e.end) for e in _tidy_entities(text, raw)] == expected
