@@ -2,6 +2,9 @@
 
 Reports intent accuracy per language, macro-F1, emergency recall, a per-intent
 table, entity F1 (type + value), and draws a confusion matrix.
+Entity values compare as the product reports them: a gold value goes through
+the data's synonym table first ("pool" is the model's "swimming pool"), and
+letter case is ignored ("saturday" is "Saturday").
 """
 
 from __future__ import annotations
@@ -71,6 +74,13 @@ def evaluate(adapter: NluAdapter, data: TrainingData) -> EvalReport:
     """Parse every example of ``data`` (already normalised) and score the results."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+    synonyms = {str(k).lower(): str(v) for k, v in data.entity_synonyms.items()}
+
+    def canonical(value: Any) -> str:
+        """A value as the product reports it: synonyms mapped, letter case ignored."""
+        text = str(value)
+        return synonyms.get(text.lower(), text).lower()
+
     expected, predicted, langs, misses = [], [], [], []
     ent_tp = ent_gold = ent_pred = 0
     for message in data.intent_examples:
@@ -81,8 +91,8 @@ def evaluate(adapter: NluAdapter, data: TrainingData) -> EvalReport:
         langs.append(detect_language(text))
         if gold != result.intent.name:
             misses.append(Miss(text, gold, result.intent.name, result.intent.confidence))
-        gold_ents = Counter((e["entity"], str(e.get("value"))) for e in message.get("entities") or [])
-        pred_ents = Counter((e.entity, e.value) for e in result.entities)
+        gold_ents = Counter((e["entity"], canonical(e.get("value"))) for e in message.get("entities") or [])
+        pred_ents = Counter((e.entity, canonical(e.value)) for e in result.entities)
         ent_tp += sum((gold_ents & pred_ents).values())
         ent_gold += sum(gold_ents.values())
         ent_pred += sum(pred_ents.values())

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.adapter import Entity, IntentScore, NluResult
 from nlu.evaluation import evaluate, format_report, save_confusion_png
 from nlu.training import load_source_data, normalise_training_data, prepare, split_held_out
 
@@ -74,3 +75,35 @@ def test_blind_set_accuracy(nlu_adapter, project_data: TrainingData) -> None:
     assert report.intent_accuracy_zh >= BLIND_FLOOR_ZH
     assert report.intent_accuracy_en >= BLIND_FLOOR_EN
     assert report.macro_f1 >= BLIND_FLOOR_MACRO_F1
+
+
+class _StubAdapter:
+    """Answers every text with the same intent and the entities given, to score the scorer."""
+
+    def __init__(self, entities: dict[str, tuple[Entity, ...]]) -> None:
+        self._entities = entities
+
+    def parse(self, text: str) -> NluResult:
+        top = IntentScore("activity_booking", 0.9)
+        return NluResult(text=text, source_text=text, lang="en", intent=top, ranking=(top,),
+                         entities=self._entities.get(text, ()))
+
+
+def test_entity_values_are_compared_as_the_product_reports_them(tmp_path: Path) -> None:
+    data_file = tmp_path / "mine.yml"
+    data_file.write_text(
+        'version: "3.1"\nnlu:\n'
+        "- intent: activity_booking\n  examples: |\n"
+        "    - a lane in the [pool](facility) on [saturday](time)\n"
+        "    - the [gym](facility) tomorrow\n"
+        "- synonym: swimming pool\n  examples: |\n    - pool\n",
+        encoding="utf-8",
+    )
+    data = normalise_training_data(load_source_data([data_file]))
+    first, second = (m.get("text") for m in data.intent_examples)
+    right = {first: (Entity("facility", "swimming pool", 14, 18), Entity("time", "Saturday", 22, 30)),
+             second: (Entity("facility", "gym", 4, 7),)}
+    assert evaluate(_StubAdapter(right), data).entity_f1 == 1.0
+    wrong = {**right, second: (Entity("facility", "lift", 4, 7),)}
+    report = evaluate(_StubAdapter(wrong), data)
+    assert report.entity_precision == report.entity_recall == pytest.approx(2 / 3)
