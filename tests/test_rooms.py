@@ -64,8 +64,13 @@ def test_room_values_are_the_training_data_synonyms() -> None:
         ("tomorrow lobby", [("time", 0, 8), ("location", 9, 14)],
          [("time", "tomorrow", 0, 8), ("location", "lobby", 9, 14)]),
         ("周四 and 上午", [("time", 0, 2), ("time", 7, 9)], [("time", "周四", 0, 2), ("time", "上午", 7, 9)]),
+        ("请给陈律师放行", [("visitor_name", 2, 3), ("visitor_name", 3, 5)], [("visitor_name", "陈律师", 2, 5)]),
+        # A lone possessive is no visitor; a clock time run into a name is cut off it.
+        ("my cousin is here", [("visitor_name", 0, 2)], []),
+        ("访客黄先生,15:30到", [("visitor_name", 2, 11)], [("visitor_name", "黄先生", 2, 5), ("time", "15:30", 6, 11)]),
+        ("调音师14:00到", [("visitor_name", 0, 8)], [("visitor_name", "调音师", 0, 3), ("time", "14:00", 3, 8)]),
     ],
 )
-def test_pieces_of_one_time_or_place_are_joined(text: str, model: list, expected: list) -> None:
+def test_model_spans_are_tidied(text: str, model: list, expected: list) -> None:
     raw = [{"entity": name, "value": text[start:end], "start": start, "end": end} for name, start, end in model]
     assert [(e.entity, e.value, e.start, e.end) for e in _tidy_entities(text, raw)] == expected
