@@ -241,7 +241,6 @@ class NluAdapter:
                        rule="distress_lexicon")
 
 
-
 _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我的", "俺", "他", "她"})
 _TRAILING = " ,，、;；:："
 
@@ -321,6 +320,7 @@ def _join_split_spans(text: str, entities: list[Entity]) -> tuple[Entity, ...]:
 
 
 def _continues(text: str, last: Entity, entity: Entity) -> bool:
+    """Whether ``entity`` is the next piece of ``last`` (see ``_join_split_spans``)."""
     if entity.entity != last.entity or "room_list" in (last.extractor, entity.extractor):
         return False
     gap = text[last.end:entity.start] if last.end <= entity.start else None
