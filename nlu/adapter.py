@@ -242,6 +242,10 @@ class NluAdapter:
 
 
 _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我的", "俺", "他", "她"})
+# Words a visitor's name never ends on, and words that alone name nobody: DIET
+# sometimes runs a name into the next word ("some friends from") or tags an
+# article by itself ("a").
+_DANGLING = frozenset({"a", "an", "the", "some", "and", "from", "of", "to", "with", "for", "at", "in", "on", "by"})
 _TRAILING = " ,，、;；:："
 
 
@@ -283,7 +287,25 @@ def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entit
     for value, start, end in find_rooms(text):
         if not any(k.start < end and start < k.end for k in kept):
             kept.append(Entity("location", value, start, end, "room_list"))
-    return _join_split_spans(text, sorted(kept, key=lambda e: (e.start, e.end)))
+    joined = _join_split_spans(text, sorted(kept, key=lambda e: (e.start, e.end)))
+    return tuple(t for t in (_trim_visitor(text, e) for e in joined) if t is not None)
+
+
+def _trim_visitor(text: str, entity: Entity) -> Entity | None:
+    """A visitor name without the function words DIET ran it into; None when nothing names anyone.
+
+    "the grocery delivery guy from the" is "the grocery delivery guy", "my father
+    and" is "my father"; a lone "a" or "the" is dropped. Other entities are returned as they are.
+    """
+    if entity.entity != "visitor_name" or text[entity.start:entity.end] != entity.value:
+        return entity
+    words = entity.value.split(" ")
+    while words and words[-1].lower() in _DANGLING | _NOT_A_NAME:
+        words.pop()
+    if not words or all(w.lower() in _DANGLING | _NOT_A_NAME for w in words):
+        return None
+    value = " ".join(words)
+    return Entity(entity.entity, value, entity.start, entity.start + len(value), entity.extractor)
 
 
 def _cut_before_pattern(text: str, entity: Entity, exact: list[Entity]) -> Entity | None:
