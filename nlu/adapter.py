@@ -246,6 +246,8 @@ _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我�
 # sometimes runs a name into the next word ("some friends from") or tags an
 # article by itself ("a").
 _DANGLING = frozenset({"a", "an", "the", "some", "and", "from", "of", "to", "with", "for", "at", "in", "on", "by"})
+# A time DIET tagged as one function word ("this" of "this is unacceptable") says no time.
+_NOT_A_TIME = _DANGLING | {"this", "that", "next", "last", "every", "each"}
 _TRAILING = " ,，、;；:："
 
 
@@ -288,15 +290,18 @@ def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entit
         if not any(k.start < end and start < k.end for k in kept):
             kept.append(Entity("location", value, start, end, "room_list"))
     joined = _join_split_spans(text, sorted(kept, key=lambda e: (e.start, e.end)))
-    return tuple(t for t in (_trim_visitor(text, e) for e in joined) if t is not None)
+    return tuple(t for t in (_trim_fragment(text, e) for e in joined) if t is not None)
 
 
-def _trim_visitor(text: str, entity: Entity) -> Entity | None:
-    """A visitor name without the function words DIET ran it into; None when nothing names anyone.
+def _trim_fragment(text: str, entity: Entity) -> Entity | None:
+    """A visitor name without the function words DIET ran it into; None when a fragment names nothing.
 
     "the grocery delivery guy from the" is "the grocery delivery guy", "my father
-    and" is "my father"; a lone "a" or "the" is dropped. Other entities are returned as they are.
+    and" is "my father"; a lone "a" or "the" is dropped, as is a time that is a
+    lone "this". Other entities are returned as they are.
     """
+    if entity.entity == "time" and entity.value.lower() in _NOT_A_TIME:
+        return None
     if entity.entity != "visitor_name" or text[entity.start:entity.end] != entity.value:
         return entity
     words = entity.value.split(" ")

@@ -73,6 +73,7 @@ def test_room_values_are_the_training_data_synonyms() -> None:
         ("some friends from work are coming", [("visitor_name", 0, 17)], [("visitor_name", "some friends", 0, 12)]),
         ("my father and my driver", [("visitor_name", 0, 13)], [("visitor_name", "my father", 0, 9)]),
         ("a guest at three", [("visitor_name", 0, 1)], []),
+        ("this is unacceptable this week", [("time", 0, 4), ("time", 21, 30)], [("time", "this week", 21, 30)]),
     ],
 )
 def test_model_spans_are_tidied(text: str, model: list, expected: list) -> None:
