@@ -246,6 +246,7 @@ _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我�
 # sometimes runs a name into the next word ("some friends from") or tags an
 # article by itself ("a").
 _DANGLING = frozenset({"a", "an", "the", "some", "and", "from", "of", "to", "with", "for", "at", "in", "on", "by"})
+_NOT_A_NAME_END = _DANGLING | _NOT_A_NAME
 # A time DIET tagged as one function word ("this" of "this is unacceptable") says no time.
 _NOT_A_TIME = _DANGLING | {"this", "that", "next", "last", "every", "each"}
 _TRAILING = " ,，、;；:："
@@ -305,9 +306,9 @@ def _trim_fragment(text: str, entity: Entity) -> Entity | None:
     if entity.entity != "visitor_name" or text[entity.start:entity.end] != entity.value:
         return entity
     words = entity.value.split(" ")
-    while words and words[-1].lower() in _DANGLING | _NOT_A_NAME:
+    while words and words[-1].lower() in _NOT_A_NAME_END:
         words.pop()
-    if not words or all(w.lower() in _DANGLING | _NOT_A_NAME for w in words):
+    if not words or all(w.lower() in _NOT_A_NAME_END for w in words):
         return None
     value = " ".join(words)
     return Entity(entity.entity, value, entity.start, entity.start + len(value), entity.extractor)
