@@ -308,7 +308,7 @@ def _trim_fragment(text: str, entity: Entity) -> Entity | None:
     words = entity.value.split(" ")
     while words and words[-1].lower() in _NOT_A_NAME_END:
         words.pop()
-    if not words or all(w.lower() in _NOT_A_NAME_END for w in words):
+    if not words:
         return None
     value = " ".join(words)
     return Entity(entity.entity, value, entity.start, entity.start + len(value), entity.extractor)
