@@ -20,7 +20,16 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from nlu.sentence_vectors import DIMENSIONS, load_sentence_vectors
+from nlu.sentence_encoder import DIMENSIONS as ENCODER_DIMENSIONS
+from nlu.sentence_encoder import load_sentence_encoder
+from nlu.sentence_vectors import DIMENSIONS as WORD_VECTOR_DIMENSIONS
+from nlu.sentence_vectors import load_sentence_vectors
+
+# What an English sentence can be turned into for the linear model: name → (loader, width).
+SENTENCE_EMBEDDINGS: dict[str, tuple[Any, int]] = {
+    "wordllama": (load_sentence_vectors, WORD_VECTOR_DIMENSIONS),  # mean of static word vectors
+    "use-lite": (load_sentence_encoder, ENCODER_DIMENSIONS),  # Universal Sentence Encoder Lite
+}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -39,6 +48,31 @@ class MixedTokenizer(JiebaTokenizer):
         return kept or tokens[:1]
 
 
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEncoderPrefetch(GraphComponent):
+    """Start the English sentence encoder as soon as a message is tokenised.
+
+    The linear model needs the encoder's vector only after DIET has run, and
+    each takes ~9 ms; started here, the encoder works on the second core while
+    DIET works on the first (``SentenceEncoder.prefetch``). Place it right
+    after the tokenizer; it changes no message.
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SentenceEncoderPrefetch:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        encoder = load_sentence_encoder()
+        for message in messages:
+            encoder.prefetch(linear_input(message))
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentBlender(GraphComponent):
     """Blend DIET's intent ranking with a linear TF-IDF classifier's.
@@ -54,7 +88,7 @@ class LinearIntentBlender(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"diet_weight": 0.5, "C": 20.0, "char_ngram_max": 3, "sentence_vector_weight": 0.0,
-                "ranking_length": 10}
+                "sentence_encoder_weight": 0.0, "ranking_length": 10}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Any | None = None) -> None:
@@ -146,8 +180,9 @@ class FastLinearScorer:
         for _, step in getattr(union, "transformer_list", []):
             if isinstance(step, EnglishSentenceVectors):
                 # Loaded here, at model load, so the first English request does not pay for it.
-                dense.append((load_sentence_vectors(), step.scale, offset, step.width))
-                offset += step.width
+                load, width = SENTENCE_EMBEDDINGS[step.embedding]
+                dense.append((load(), step.scale, offset, width))
+                offset += width
                 continue
             if not (step.sublinear_tf and step.use_idf and step.norm == "l2"):
                 return None
@@ -180,24 +215,27 @@ class FastLinearScorer:
 
 
 class EnglishSentenceVectors(BaseEstimator, TransformerMixin):
-    """sklearn step: the linear model's text → its pretrained sentence vector, scaled.
+    """sklearn step: the linear model's text → a pretrained sentence embedding, scaled.
 
-    The scale sets how much the vector weighs against the two TF-IDF views
-    (each of unit length); 0.5 was best in cross-validation on the training
-    split (nlu/data/README.md). The vectors are loaded once per process and
-    never pickled into the model.
+    ``embedding`` names one of ``SENTENCE_EMBEDDINGS``. The scale sets how much
+    it weighs against the two TF-IDF views (each of unit length); see
+    nlu/data/README.md for the cross-validated choices. The embedder is loaded
+    once per process and never pickled into the model.
     """
 
-    width = DIMENSIONS
-
-    def __init__(self, scale: float = 0.5) -> None:
+    def __init__(self, scale: float = 0.5, embedding: str = "wordllama") -> None:
         self.scale = scale
+        self.embedding = embedding
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__({"embedding": "wordllama", **state})  # models pickled before ``embedding``
 
     def fit(self, texts: list[str], y: Any = None) -> EnglishSentenceVectors:
         return self
 
     def transform(self, texts: list[str]) -> Any:
-        return load_sentence_vectors().many(list(texts)).astype("float64") * self.scale
+        load, _ = SENTENCE_EMBEDDINGS[self.embedding]
+        return load().many(list(texts)).astype("float64") * self.scale
 
 
 def linear_input(message: Message) -> str:
@@ -207,7 +245,7 @@ def linear_input(message: Message) -> str:
 
 
 def build_linear_intent_model(config: dict[str, Any]):
-    """TF-IDF over word 1-2-grams and character n-grams (and English sentence vectors), then a logistic regression."""
+    """TF-IDF over word 1-2-grams and character n-grams (and English sentence embeddings), then logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -217,6 +255,8 @@ def build_linear_intent_model(config: dict[str, Any]):
         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, int(config["char_ngram_max"])), sublinear_tf=True),
     ]
     if float(config.get("sentence_vector_weight", 0.0)) > 0:
-        views.append(EnglishSentenceVectors(float(config["sentence_vector_weight"])))
+        views.append(EnglishSentenceVectors(float(config["sentence_vector_weight"]), "wordllama"))
+    if float(config.get("sentence_encoder_weight", 0.0)) > 0:
+        views.append(EnglishSentenceVectors(float(config["sentence_encoder_weight"]), "use-lite"))
     features = make_union(*views)
     return make_pipeline(features, LogisticRegression(C=float(config["C"]), max_iter=3000))

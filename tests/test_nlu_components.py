@@ -16,9 +16,12 @@ TRAIN = [
 ]
 
 
-@pytest.fixture(scope="module", params=[0.0, 0.5], ids=["tfidf", "tfidf+vectors"])
+@pytest.fixture(scope="module", params=[(0.0, 0.0), (0.5, 0.0), (0.5, 1.0)],
+                ids=["tfidf", "tfidf+vectors", "tfidf+vectors+encoder"])
 def pipeline(request):
-    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3, "sentence_vector_weight": request.param})
+    vectors, encoder = request.param
+    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3, "sentence_vector_weight": vectors,
+                                       "sentence_encoder_weight": encoder})
     model.fit([t for t, _ in TRAIN], [i for _, i in TRAIN])
     return model
 
@@ -42,7 +45,7 @@ def test_a_pipeline_of_another_shape_is_not_wrapped(pipeline) -> None:
 
 
 def test_a_saved_model_scores_the_same_after_loading(pipeline, tmp_path) -> None:
-    """The blender stores its model with joblib; the sentence vectors are not pickled into it."""
+    """The blender stores its model with joblib; the sentence vectors and encoder are not pickled into it."""
     import joblib
 
     joblib.dump(pipeline, tmp_path / "linear.joblib")
