@@ -101,5 +101,5 @@ def test_the_model_carries_its_jieba_dictionary(nlu_adapter) -> None:
     """
     import jieba
 
-    assert nlu_adapter.ready()
+    assert nlu_adapter.ready
     assert jieba.lcut("客厅的灯不亮了")[:4] == ["客厅", "的", "灯", "不亮"]
