@@ -53,9 +53,10 @@ class SentenceEncoderPrefetch(GraphComponent):
     """Start the English sentence encoder as soon as a message is tokenised.
 
     The linear model needs the encoder's vector only after DIET has run, and
-    each takes ~9 ms; started here, the encoder works on the second core while
-    DIET works on the first (``SentenceEncoder.prefetch``). Place it right
-    after the tokenizer; it changes no message.
+    the encoder takes about half as long as a parse; started here, it works in
+    its own process on the second core while DIET works on the first
+    (``SentenceEncoder.prefetch``). Place it right after the tokenizer; it
+    changes no message.
     """
 
     @classmethod

