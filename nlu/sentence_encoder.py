@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -32,6 +33,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 import urllib.request
 from collections import OrderedDict
 from functools import lru_cache
@@ -56,6 +58,8 @@ _REQUEST = struct.Struct("<QI")  # request id, UTF-8 length; the text follows
 _REPLY = struct.Struct("<Q")  # request id; 512 little-endian float32 follow
 _MAX_PENDING = 32  # prefetched sentences nobody collected (a parse that failed midway) are forgotten
 _MAX_FAILURES = 3  # worker deaths after which this process stops starting new ones
+_REPLY_TIMEOUT_S = 2.0  # far beyond the longest sentence (128 pieces: ~40 ms)
+_START_TIMEOUT_S = 60.0  # a new worker loads in ~0.5 s, far longer on a machine busy training
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +231,7 @@ class _Worker:
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         self._process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, env=env)
+        self._timeout_s = _START_TIMEOUT_S  # the first reply waits for the worker to load (~0.5 s)
         self._next = 0
         self._arrived: OrderedDict[int, np.ndarray] = OrderedDict()
 
@@ -243,21 +248,38 @@ class _Worker:
 
     def collect(self, ident: int) -> np.ndarray:
         while ident not in self._arrived:
-            reply = self._process.stdout.read(_REPLY.size + DIMENSIONS * 4)
-            if len(reply) != _REPLY.size + DIMENSIONS * 4:
-                raise OSError("the sentence encoder worker stopped")
+            reply = self._read(_REPLY.size + DIMENSIONS * 4)
             (arrived,) = _REPLY.unpack_from(reply)
             self._arrived[arrived] = np.frombuffer(reply, "<f4", DIMENSIONS, _REPLY.size).astype(np.float32)
+            self._timeout_s = _REPLY_TIMEOUT_S
             while len(self._arrived) > _MAX_PENDING:  # replies nobody collected (a parse that failed midway)
                 self._arrived.popitem(last=False)
         return self._arrived.pop(ident)
 
-    def close(self) -> None:
+    def _read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes of replies; a worker that stops or hangs raises ``OSError``.
+
+        Read from the pipe's descriptor, never through its Python buffer, so ``select`` sees all that arrived.
+        """
+        deadline = time.monotonic() + self._timeout_s
+        fd, data = self._process.stdout.fileno(), b""
+        while len(data) < size:
+            if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                raise TimeoutError(f"the sentence encoder worker did not answer within {self._timeout_s} s")
+            chunk = os.read(fd, size - len(data))
+            if not chunk:
+                raise OSError("the sentence encoder worker stopped")
+            data += chunk
+        return data
+
+    def close(self, wait_s: float = 2.0) -> None:
+        """Let the worker finish (its stdin closes), killing it after ``wait_s``."""
         with contextlib.suppress(OSError):
             self._process.stdin.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=2)
+            self._process.wait(timeout=wait_s)
         self._process.kill()
+        self._process.wait()
 
 
 class SentenceEncoder:
@@ -327,7 +349,7 @@ class SentenceEncoder:
         self._failures += 1
         logger.warning("sentence encoder worker failed (%d of %d); encoding in process", self._failures, _MAX_FAILURES)
         if self._worker is not None:
-            self._worker.close()
+            self._worker.close(wait_s=0.0)
         self._worker = None
         self._pending.clear()
 

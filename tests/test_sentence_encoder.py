@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -124,6 +127,21 @@ def test_a_dead_worker_costs_nothing_but_time(encoder) -> None:
     encoder.prefetch(text)  # a new worker is started
     np.testing.assert_allclose(encoder(text), direct, atol=1e-6)
     assert encoder._worker is not None and encoder._worker._process.poll() is None
+
+
+def test_a_hung_worker_is_replaced_within_its_timeout(encoder) -> None:
+    text = "nobody has collected the rubbish from our floor this week"
+    direct = encoder.many([text])[0]
+    encoder.prefetch("warm the worker up")
+    encoder("warm the worker up")
+    hung = encoder._worker
+    hung._timeout_s = 0.2
+    os.kill(hung.pid, signal.SIGSTOP)
+    encoder.prefetch(text)
+    started = time.monotonic()
+    np.testing.assert_allclose(encoder(text), direct, atol=1e-6)
+    assert time.monotonic() - started < 2.0
+    assert encoder._worker is None and hung._process.poll() is not None  # killed, not left stopped
 
 
 def test_fetching_again_keeps_the_files(encoder) -> None:
