@@ -261,6 +261,11 @@ def train_model(models_dir: Path, split: Split = "all", force: bool = False,
     )
     progress("[3/4] training DIET (progress below)")
     os.environ["LOG_LEVEL"] = "INFO"  # Rasa hides its epoch progress bar at WARNING
+    # Rasa's training cache (.rasa/cache) knows a component by its name, config and
+    # inputs, not its code: after a change to nlu/components.py it would hand back
+    # the tokenizer's or the linear model's old output. The key above covers the
+    # code, so every training here runs every component.
+    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     from rasa.model_training import train_nlu
 
     result = train_nlu(str(config_file), str(train_file), str(models_dir),
