@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from nlu.sentence_encoder import DIMENSIONS, UseLite, encoder_dir, fetch_encoder, load_sentence_encoder
+from nlu.sentence_encoder import DIMENSIONS, UseLite, _read_weights, encoder_dir, fetch_encoder, load_sentence_encoder
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +68,7 @@ def tensorflow_reference():
 
     files = encoder_dir()
     model_json = json.loads((files / "model.json").read_text(encoding="utf-8"))
-    manifest = model_json["weightsManifest"][0]
-    shards = b"".join((files / p).read_bytes() for p in manifest["paths"])
-    weights, offset = {}, 0
-    for spec in manifest["weights"]:
-        count = int(np.prod(spec["shape"])) if spec["shape"] else 1
-        weights[spec["name"]] = np.frombuffer(shards, spec["dtype"], count, offset).reshape(spec["shape"])
-        offset += count * np.dtype(spec["dtype"]).itemsize
+    weights = _read_weights(files)
     graph = tf.compat.v1.GraphDef()
     for node in model_json["modelTopology"]["node"]:
         for attr in node.get("attr", {}).values():
@@ -115,13 +109,20 @@ def test_numpy_arithmetic_equals_the_tensorflow_graph() -> None:
         np.testing.assert_allclose(model.encode(text), row, atol=1e-5)
 
 
+def running_worker(encoder):
+    """The encoder's worker process, started by an English prefetch and answering."""
+    encoder.prefetch("warm the worker up")
+    encoder("warm the worker up")
+    assert encoder._worker is not None
+    return encoder._worker
+
+
 def test_a_dead_worker_costs_nothing_but_time(encoder) -> None:
     text = "the intercom at the gate does not ring my flat"
     direct = encoder.many([text])[0]
-    encoder.prefetch("warm the worker up")
-    encoder("warm the worker up")
-    encoder._worker._process.kill()
-    encoder._worker._process.wait()
+    dead = running_worker(encoder)
+    dead._process.kill()
+    dead._process.wait()
     encoder.prefetch(text)  # the write may or may not notice yet; the read will
     np.testing.assert_allclose(encoder(text), direct, atol=1e-6)
     encoder.prefetch(text)  # a new worker is started
@@ -132,9 +133,7 @@ def test_a_dead_worker_costs_nothing_but_time(encoder) -> None:
 def test_a_hung_worker_is_replaced_within_its_timeout(encoder) -> None:
     text = "nobody has collected the rubbish from our floor this week"
     direct = encoder.many([text])[0]
-    encoder.prefetch("warm the worker up")
-    encoder("warm the worker up")
-    hung = encoder._worker
+    hung = running_worker(encoder)
     hung._timeout_s = 0.2
     os.kill(hung.pid, signal.SIGSTOP)
     encoder.prefetch(text)
