@@ -16,6 +16,11 @@ replace with equivalents that produce identical features and rankings
   (or sentence's) counts are now cached, as the vocabulary is fixed after
   training.
 - DIET's "fake" (empty) features were deep copies of real ones, matrix and all.
+- DIET's CRF decoded the entity tags inside the TF graph with three while
+  loops, one step per token, each step dozens of graph nodes: half of a long
+  sentence's graph time. The graph now returns the CRF's potentials, and the
+  same Viterbi decode runs in numpy (``crf_decode``), a few array operations
+  per token.
 - the graph: dask scheduled the same fixed chain of nodes on every parse
   (applied to one loaded model's runner), and the
   processor compared an empty domain with an empty domain.
@@ -27,15 +32,16 @@ result; ``GUANJIA_NLU_STOCK_RASA=1`` turns them all off.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import scipy.sparse
 
-__all__ = ["use_fast_inference", "CachedCounts", "combine_sparse", "STOCK"]
+__all__ = ["use_fast_inference", "CachedCounts", "combine_sparse", "crf_decode", "STOCK"]
 
 #: Rasa's original functions, by name, kept so tests can compare against them.
 STOCK: dict[str, Callable[..., Any]] = {}
@@ -194,22 +200,110 @@ def _use_direct_predict() -> None:
         if direct is None:
             outputs = stock(self, batch_in)  # traces the graph the Rasa way, once
             if not self._run_eagerly and self._tf_predict_step is not None:
-                function = self._tf_predict_step.get_concrete_function()
+                crfs = _crf_transitions(self)
+                if crfs:
+                    with _crf_layers_return_potentials():
+                        function = tf.function(self.predict_step, input_signature=self._dynamic_signature(batch_in)
+                                               ).get_concrete_function()
+                else:
+                    function = self._tf_predict_step.get_concrete_function()
                 dtypes = [spec.dtype.as_datatype_enum
                           for spec in tf.nest.flatten(function.structured_input_signature[0])]
-                self.__dict__["_guanjia_direct"] = (function, dtypes)
+                self.__dict__["_guanjia_direct"] = (function, dtypes, crfs)
             return outputs
-        function, dtypes = direct
+        function, dtypes, crfs = direct
         if len(batch_in) != len(dtypes):
             return stock(self, batch_in)
         device = context.context().device_name
         tensors = [EagerTensor(x, device, d) for x, d in zip(batch_in, dtypes, strict=True)]
         outputs = tf_utils.sync_to_numpy_or_python_type(function._call_flat(tensors, function.captured_inputs))
+        for name, transitions in crfs.items():
+            outputs[f"e_{name}_ids"], outputs[f"e_{name}_scores"] = crf_decode(
+                outputs[f"e_{name}_ids"], transitions, outputs[f"e_{name}_scores"])
         if DIAGNOSTIC_DATA in outputs:
             outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
         return outputs
 
     RasaModel._rasa_predict = rasa_predict
+
+
+def _crf_transitions(model: Any) -> dict[str, np.ndarray]:
+    """The transition matrix of each CRF a loaded DIET decodes with, by tag name; empty if not decodable in numpy.
+
+    Only a model with the entity CRF alone qualifies: with roles or groups, the
+    graph feeds the decoded entity tags into the next CRF, so decoding must stay
+    in the graph.
+    """
+    specs = [spec for spec in getattr(model, "_entity_tag_specs", None) or [] if spec.num_tags > 0]
+    if len(specs) != 1:
+        return {}
+    layer = model._tf_layers.get(f"crf.{specs[0].tag_name}")
+    if layer is None or not hasattr(layer, "transition_params"):
+        return {}
+    return {specs[0].tag_name: layer.transition_params.numpy()}
+
+
+@contextlib.contextmanager
+def _crf_layers_return_potentials() -> Iterator[None]:
+    """While DIET's prediction graph is traced: each CRF layer outputs its potentials and mask, not a decode."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.layers import CRF
+
+    stock = CRF.call
+
+    def call(self: CRF, logits: Any, sequence_lengths: Any) -> tuple[Any, Any]:
+        return logits, tf.sequence_mask(sequence_lengths, maxlen=tf.shape(logits)[1], dtype=tf.float32)
+
+    CRF.call = call
+    try:
+        yield
+    finally:
+        CRF.call = stock
+
+
+def crf_decode(potentials: np.ndarray, transitions: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rasa's ``CRF`` layer (``crf_decode``, then zeros past each length), in numpy.
+
+    ``potentials`` is [batch, steps, tags], ``mask`` [batch, steps] (1 within
+    each sequence). Returns the best tag sequence, [batch, steps] int32, and the
+    "confidence" of each tag, [batch, steps] float32, as Rasa computes it: for
+    the last token the softmax maximum of its Viterbi scores; for each earlier
+    one the softmax maximum, over the previous tag, of the step into one tag of
+    the next token. Which tag: the next token's chosen tag for the last step,
+    and after that the previous confidence truncated to an integer (so tag 0,
+    unless it was exactly 1), because Rasa's backward scan indexes by the value
+    it carries, which for confidences is the confidence itself. Kept, since
+    these must be Rasa's numbers. Sums are float32, in Rasa's order, so the
+    tags are the same; the confidences agree to float32 rounding.
+    """
+    batch, steps, _ = potentials.shape
+    tags = np.zeros((batch, steps), np.int32)
+    scores = np.zeros((batch, steps), np.float32)
+    for row in range(batch):
+        length = int(mask[row].sum())
+        if length == 0:
+            continue
+        alphas = [potentials[row, 0]]
+        backpointers = []
+        for step in range(1, length):
+            through = alphas[-1][:, None] + transitions  # [previous tag, tag]
+            best = through.argmax(axis=0)
+            backpointers.append(best)
+            alphas.append(potentials[row, step] + through[best, np.arange(through.shape[1])])
+        last = alphas[-1]
+        tags[row, length - 1] = last.argmax()
+        scores[row, length - 1] = _softmax_max(last)
+        column = int(tags[row, length - 1])
+        for step in range(length - 2, -1, -1):
+            tags[row, step] = backpointers[step][tags[row, step + 1]]
+            scores[row, step] = _softmax_max(alphas[step] + transitions[:, column])
+            column = int(scores[row, step])  # Rasa's scan carries the confidence, not the tag, as its index
+    return tags, scores
+
+
+def _softmax_max(scores: np.ndarray) -> np.float32:
+    shifted = np.exp(scores - scores.max())
+    return np.float32(shifted.max() / shifted.sum())
 
 
 def _skip_empty_domain_check(processor: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from nlu.rasa_inference import STOCK, CachedCounts, combine_sparse
+from nlu.rasa_inference import STOCK, CachedCounts, combine_sparse, crf_decode
 
 TEXTS = ["我 家 卫生间 漏水 了", "三栋 3-1201 的 空调 坏 了", "the kitchen light is broken",
          "The LIFT is broken again!", "有 我 的 快递 吗", "快递 快递 快递", "qqq zzz", "对"]
@@ -44,6 +44,30 @@ def test_cached_counts_equal_sklearn_transform(options: dict) -> None:
         _same(counts.transform(docs), fitted.transform(docs).tocoo())
 
 
+def test_numpy_crf_decode_equals_rasa_crf_layer() -> None:
+    """Padded batches, one-token and empty sequences, near-ties: same tags, same confidences to float32 rounding."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.layers import CRF
+
+    rng = np.random.default_rng(7)
+    tags = 13
+    layer = CRF(tags, reg_lambda=0.001, scale_loss=False)
+    layer.build(None)
+    transitions = rng.normal(0, 2, (tags, tags)).astype(np.float32)
+    layer.transition_params.assign(transitions)
+    cases = [(rng.normal(0, 3, (5, 17, tags)).astype(np.float32), [17, 1, 9, 0, 2]),
+             (rng.normal(0, 3, (1, 1, tags)).astype(np.float32), [1]),
+             (rng.normal(0, 3, (1, 40, tags)).astype(np.float32), [40]),
+             (np.round(rng.normal(0, 1, (3, 12, tags)), 0).astype(np.float32), [12, 6, 11])]  # many equal sums
+    for potentials, lengths in cases:
+        want_tags, want_scores = (t.numpy() for t in layer(tf.constant(potentials), tf.constant(lengths)))
+        mask = (np.arange(potentials.shape[1])[None, :] < np.array(lengths)[:, None]).astype(np.float32)
+        got_tags, got_scores = crf_decode(potentials, transitions, mask)
+        assert got_tags.dtype == want_tags.dtype and got_scores.dtype == want_scores.dtype
+        np.testing.assert_array_equal(got_tags, want_tags)
+        np.testing.assert_allclose(got_scores, want_scores, rtol=1e-6, atol=1e-7)
+
+
 def test_loaded_model_parses_exactly_as_stock_rasa(held_out_adapter, monkeypatch) -> None:
     """The real model, parsed with the shortcuts and then with Rasa's own code paths."""
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -59,6 +83,9 @@ def test_loaded_model_parses_exactly_as_stock_rasa(held_out_adapter, monkeypatch
     fast = [held_out_adapter.parse(t).to_dict() for t in texts]
 
     processor = held_out_adapter.engine._agent.processor
+    diet = next(node._component.model for node in processor.graph_runner._instantiated_nodes.values()
+                if type(node._component).__name__ == "DIETClassifier")
+    assert list(diet.__dict__["_guanjia_direct"][2]) == ["entity"], "entity tags were not decoded in numpy"
     monkeypatch.setattr(processor.graph_runner, "run", DaskGraphRunner.run.__get__(processor.graph_runner))
     monkeypatch.delattr(processor, "_check_for_unseen_features")  # back to the class's own check
     monkeypatch.setattr(RasaModel, "_rasa_predict", STOCK["RasaModel._rasa_predict"])
