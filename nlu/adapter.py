@@ -110,6 +110,22 @@ class NluEngine(Protocol):
     def describe(self) -> str: ...
 
 
+def _use_one_blas_thread() -> None:
+    """Limit the BLAS libraries loaded in this process (numpy's, scipy's) to one thread each.
+
+    A parse's matrix products are a few hundred multiply-adds, too small to
+    share, but after each one OpenBLAS's idle threads spin for a while. On a
+    two-core machine they spun on the core the sentence encoder's worker needs:
+    with them, parsing 300 lines took 1.2 cores' worth of CPU in this process
+    instead of 1.0, and English parses, which wait for the worker, were slower
+    by ~2 ms at p50 and 5 ms at p95 (nlu/data/README.md). The limit holds for
+    the whole process; nothing a hub does needs BLAS threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class LocalRasa:
     """A trained Rasa model loaded in this process.
 
@@ -138,6 +154,7 @@ class LocalRasa:
         started = time.monotonic()
         self._agent = Agent.load(str(model_path))
         use_fast_inference(self._agent)
+        _use_one_blas_thread()
         self.load_seconds = time.monotonic() - started
         if not self._agent.is_ready():
             raise NluError("model-invalid", f"{model_path} is not a usable Rasa model")

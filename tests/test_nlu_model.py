@@ -120,3 +120,12 @@ def test_english_text_is_encoded_in_the_worker_process(nlu_adapter, monkeypatch)
     nlu_adapter.parse(text)
     assert len(collected) == 1
     np.testing.assert_allclose(collected[0], sentence_encoder.load_sentence_encoder().many([text])[0], atol=1e-6)
+
+
+def test_a_loaded_model_parses_with_one_blas_thread(nlu_adapter) -> None:
+    """Idle OpenBLAS threads spin on the core the encoder's worker needs (nlu/adapter.py)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas, "no BLAS library found loaded, so this test would check nothing"
+    assert {lib["num_threads"] for lib in blas} == {1}
