@@ -118,8 +118,9 @@ def _use_one_blas_thread() -> None:
     two-core machine they spun on the core the sentence encoder's worker needs:
     with them, parsing 300 lines took 1.2 cores' worth of CPU in this process
     instead of 1.0, and English parses, which wait for the worker, were slower
-    by ~2 ms at p50 and 5 ms at p95 (nlu/data/README.md). The limit holds for
-    the whole process; nothing a hub does needs BLAS threads.
+    by ~1 ms at p50 and ~6 ms at p95 (medians of repeated runs; see
+    nlu/data/README.md). The limit holds for the whole process; the hub's
+    other matrices (face matching) are as small.
     """
     from threadpoolctl import threadpool_limits
 
