@@ -68,6 +68,24 @@ def test_numpy_crf_decode_equals_rasa_crf_layer() -> None:
         np.testing.assert_allclose(got_scores, want_scores, rtol=1e-6, atol=1e-7)
 
 
+def test_crf_decoding_stays_in_the_graph_when_entity_tags_feed_role_or_group_tags() -> None:
+    from types import SimpleNamespace
+
+    from nlu.rasa_inference import _crf_transitions
+
+    transitions = np.eye(3, dtype=np.float32)
+    layer = SimpleNamespace(transition_params=SimpleNamespace(numpy=lambda: transitions))
+
+    def model(*tag_counts: tuple[str, int]) -> SimpleNamespace:
+        return SimpleNamespace(_entity_tag_specs=[SimpleNamespace(tag_name=n, num_tags=k) for n, k in tag_counts],
+                               _tf_layers={f"crf.{n}": layer for n, _ in tag_counts})
+
+    assert list(_crf_transitions(model(("entity", 3), ("role", 0), ("group", 0)))) == ["entity"]
+    assert _crf_transitions(model(("entity", 3), ("role", 4))) == {}
+    assert _crf_transitions(model(("entity", 3), ("group", 2))) == {}
+    assert _crf_transitions(SimpleNamespace()) == {}  # not a DIET model
+
+
 def test_loaded_model_parses_exactly_as_stock_rasa(held_out_adapter, monkeypatch) -> None:
     """The real model, parsed with the shortcuts and then with Rasa's own code paths."""
     from rasa.engine.runner.dask import DaskGraphRunner
