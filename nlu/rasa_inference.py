@@ -287,9 +287,8 @@ def crf_decode(potentials: np.ndarray, transitions: np.ndarray, mask: np.ndarray
         backpointers = []
         for step in range(1, length):
             through = alphas[-1][:, None] + transitions  # [previous tag, tag]
-            best = through.argmax(axis=0)
-            backpointers.append(best)
-            alphas.append(potentials[row, step] + through[best, np.arange(through.shape[1])])
+            backpointers.append(through.argmax(axis=0))
+            alphas.append(potentials[row, step] + through.max(axis=0))
         last = alphas[-1]
         tags[row, length - 1] = last.argmax()
         scores[row, length - 1] = _softmax_max(last)

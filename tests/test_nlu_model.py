@@ -105,7 +105,6 @@ def test_the_model_carries_its_jieba_dictionary(nlu_adapter) -> None:
     assert jieba.lcut("客厅的灯不亮了")[:4] == ["客厅", "的", "灯", "不亮"]
 
 
-
 def test_english_text_is_encoded_in_the_worker_process(nlu_adapter, monkeypatch) -> None:
     """The pipeline hands English text to the encoder's worker, which answers what this process would."""
     import numpy as np
