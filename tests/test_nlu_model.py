@@ -105,8 +105,9 @@ def test_the_model_carries_its_jieba_dictionary(nlu_adapter) -> None:
     assert jieba.lcut("客厅的灯不亮了")[:4] == ["客厅", "的", "灯", "不亮"]
 
 
-def test_english_text_is_encoded_in_the_worker_process(nlu_adapter, monkeypatch) -> None:
-    """The pipeline hands English text to the encoder's worker, which answers what this process would."""
+@pytest.mark.parametrize("text", ["the shower drain in my bathroom is blocked again", "我家浴室的下水道又堵了"])
+def test_each_line_is_encoded_in_the_worker_process(nlu_adapter, monkeypatch, text: str) -> None:
+    """The pipeline hands the text to the encoder's worker, which answers what this process would."""
     import numpy as np
 
     import nlu.sentence_encoder as sentence_encoder
@@ -115,7 +116,6 @@ def test_english_text_is_encoded_in_the_worker_process(nlu_adapter, monkeypatch)
     collect = sentence_encoder._Worker.collect
     monkeypatch.setattr(sentence_encoder._Worker, "collect",
                         lambda worker, ident: collected.append(collect(worker, ident)) or collected[-1])
-    text = "the shower drain in my bathroom is blocked again"
     nlu_adapter.parse(text)
     assert len(collected) == 1
     np.testing.assert_allclose(collected[0], sentence_encoder.load_sentence_encoder().many([text])[0], atol=1e-6)
