@@ -15,13 +15,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk"]
+__all__ = ["CJK_CHARS", "Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk"]
 
 Span = tuple[int, int]
 
-_CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs, for a [...] class
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uff0f"
-_CJK_RE = re.compile(f"[{_CJK_CHAR}]")
+_CJK_RE = re.compile(f"[{CJK_CHARS}]")
 
 
 def is_cjk(char: str) -> bool:
@@ -156,7 +156,7 @@ def _width(current: Normalised) -> Normalised:
 
 _SPACE_RUN = re.compile(r"\s+")
 _SPACE_NEAR_CJK = re.compile(
-    f"(?<=[{_CJK_CHAR}{_CJK_PUNCT}]) (?=\\S)|(?<=\\S) (?=[{_CJK_CHAR}{_CJK_PUNCT}])"
+    f"(?<=[{CJK_CHARS}{_CJK_PUNCT}]) (?=\\S)|(?<=\\S) (?=[{CJK_CHARS}{_CJK_PUNCT}])"
 )
 _SPACE_AROUND_DASH_DIGIT = re.compile(r"(?<=\d) ?([-:]) ?(?=\d)")
 

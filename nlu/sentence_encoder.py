@@ -32,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nlu.normalise import CJK_CHARS
+
 DIMENSIONS = 512
-NAME = "use-multilingual-v3"
 _ROOT = Path(__file__).resolve().parent.parent
 _REQUEST = struct.Struct("<QI")  # request id, UTF-8 length; the text follows
 _REPLY = struct.Struct("<Q")  # request id; 512 little-endian float32 follow
@@ -41,9 +42,8 @@ _MAX_PENDING = 32  # prefetched sentences nobody collected (a parse that failed 
 _MAX_FAILURES = 3  # worker deaths after which this process stops starting new ones
 _REPLY_TIMEOUT_S = 2.0  # far beyond the longest sentence (500 characters: ~15 ms)
 _START_TIMEOUT_S = 60.0  # a new worker loads in ~1 s, far longer on a machine busy training
-_CJK = "[\u3400-\u9fff\uf900-\ufaff]"
 # The linear model's text is Jieba's words joined by spaces; the encoder reads Chinese unspaced, as it was trained.
-_CJK_SPACE = re.compile(f"(?<={_CJK}) (?={_CJK})")
+_CJK_SPACE = re.compile(f"(?<=[{CJK_CHARS}]) (?=[{CJK_CHARS}])")
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class SentenceEncoder:
 
     def prefetch(self, text: str) -> None:
         """Start encoding ``text`` in the worker; the next call with it collects the result."""
-        if not encoder_input(text):
+        if not text.strip():
             return
         with self._lock:
             if text in self._pending or self._failures >= _MAX_FAILURES:
