@@ -16,22 +16,35 @@ __all__ = ["DistressMatch", "find_distress"]
 # (emergency_type, pattern). Chinese patterns need no word boundaries.
 _ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("fire", r"着火|起火|失火|火灾|火警|烧起来|烧着了|冒烟|浓烟|好多烟|一屋子烟|冒火|火花|火光|焦味|烧焦|焦糊|糊味|"
-             r"(?:插座|插头|电线|电箱|电闸|开关).{0,8}(?:噼啪|啪啪|打火|烧)"),
-    ("fall", r"摔倒|摔了一跤|摔了一下|摔伤|摔地上|跌倒|跌了一跤|摔在地上|倒在地上|倒地|起不来了|爬不起来"),
-    ("unconscious", r"晕倒|昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|叫不醒|没有呼吸|没呼吸|休克|抽搐"),
+             r"满屋子(?:都是)?烟|一屋子都是烟|"
+             r"(?:插座|插头|电线|电箱|电表箱|电闸|开关|吊灯|灯罩).{0,8}(?:噼啪|啪啪|打火|烧|滋滋|蓝光)|"
+             r"(?:漫|淹|流|漏)(?:到|进)?[^，。,]{0,6}(?:电闸|电箱|电表箱|插座)"),
+    ("fall", r"摔倒|滑倒|绊倒|从[^，。,]{0,6}(?:床|椅子|凳子|梯子|楼梯)上?(?:掉|摔|滚|跌)下来|"
+             r"摔了一跤|摔了一下|摔伤|摔地上|跌倒|跌了一跤|摔在地上|倒在地上|倒地|起不来了|爬不起来"),
+    ("unconscious", r"晕倒|一动不动|叫(?:他|她|人)(?:也)?(?:不太应|不应|没反应)|敲门(?:也|都)?(?:不应|没人应|没反应)|"
+                    r"昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|"
+                    r"叫不醒|没有呼吸|没呼吸|休克|抽搐"),
     ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
+                r"心口(?:疼|痛|像针扎)|血[^，。,]{0,4}止不住|头破了|头上(?:全)?是血|哮喘(?:发作|犯了)|煤气中毒|一氧化碳|"
+                r"动都动不了|动弹不了|动弹不得|(?:腿|身子|胳膊)动不了|(?:手|胳膊)[^，。,]{0,3}抬不起来|话(?:都|也)?说不(?:利索|清楚?)|"
+                r"(?<!把)(?:胳膊|腿|手|脚)[^，。,]{0,3}断了|吃重了|(?:吞|吃)了好几片|"
                 r"流血不止|大出血|血流不止|流了好多血|吐血|救护车|打120|叫120|噎住|卡住喉咙|嘴唇发紫|"
                 r"触电|漏电|电到人|烫伤|骨折|不能动了|动不了了|站不起来|口齿不清|半边身子|"
                 r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪|捂着胸口|捂住胸口|喝了.{0,4}(?:农药|消毒液|84)|"
                 r"(?:一瓶|整瓶|半瓶|一大把|一把|好多|一板)[^，。？！]{0,4}药[^，。？！]{0,3}(?:吃|吞)|把[^，。？！]{0,10}药都(?:吃|吞)了"),
-    ("gas", r"煤气味|燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
+    ("gas", r"煤气味|(?:燃气|煤气)(?:管|表|阀)[^，。,]{0,8}(?:嘶嘶|漏)|嘶嘶[^，。,]{0,10}(?:漏气|气味)|"
+            r"燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|"
+            r"煤气漏了|燃气漏了|一股煤气|一股燃气"),
     ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在|被关在|被锁在|"
-                r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)"),
+                r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)|电梯停在半截|电梯卡在[^，。,]{0,6}(?:中间|半截)|电梯里(?:关|困)着"),
     ("intruder", r"小偷|有贼|进贼|入室|撬|抢劫|有人闯|陌生人闯|闯进|翻进|翻墙|爬进|坏人|持刀|拿刀|打架|砍人|"
+                  r"拿着刀|打起来了|硬要[^，。,]{0,4}闯|往(?:我)?家里闯|家里进了陌生人|顺着水管[^，。,]{0,4}爬|试着开锁|试图开锁|"
+                  r"陌生[^，。,]{0,4}(?:男|女|人)[^，。,]{0,6}跟着|"
                   r"非法闯入|鬼鬼祟祟|可疑的人|有人跟踪|拧.{0,6}门把手|家里有(?:个)?陌生人|陌生人在我家"),
     ("missing_person", r"孩子不见了|小孩不见了|孩子丢了|走丢了|找不到(?:孩子|老人|我[爸妈]|老伴)|"
                        r"(?:老人|我[爸妈]|奶奶|爷爷|外婆|外公|姥姥|姥爷|老伴).{0,12}(?:不见了|一直没回来|还没回来)"),
-    ("danger", r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀|溺水|淹着了|沉下去|沉到水里|"
+    ("danger", r"(?:站在|爬上|站到)(?:飘窗|楼顶|天台)|快掉下去了|往下跳|一转眼人没了|"
+               r"爬到窗台|爬上窗台|站在窗台|要跳楼|想不开|自杀|溺水|淹着了|沉下去|沉到水里|"
                r"掉进(?:水里|泳池|池子|湖里|河里)|(?:孩子|小孩|娃).{0,8}(?:探出|爬上|爬到|翻过|翻出).{0,6}(?:阳台|栏杆|护栏|窗)|"
                r"电梯.{0,10}(?:往下掉|掉下去|急坠|坠落|一下子掉)"),
     ("help", r"救命|救救|快来人|来人啊|出事了|报警|打110|打119"),
@@ -39,15 +52,27 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
 _EN_TERMS: tuple[tuple[str, str], ...] = (
     ("fire", r"\bfire\b|\bon fire\b|\bsmoke\b|\bburning\b|\bburnt smell\b|\bflames?\b|\bspark(?:s|ing)?\b|"
              r"\b(?:heater|socket|plug|wires?|cables?|oven|microwave|fan|tv|charger|fuse box|kettle|cooker|hob|"
-             r"stove|dryer|washing machine|battery|scooter|meter)\b[^.]{0,20}\bsmoking\b|"
+             r"stove|dryer|washing machine|battery|scooter|meter)\b[^.]{0,30}\bsmoking\b|"
+             r"\b(?:sockets?|plugs?|extension lead|light fitting|lamp|fuse box|wires?)\b[^.]{0,40}"
+             r"\b(?:buzzing|crackling|fizzing|under water|in the water)\b|"
              r"\bsmell(?:s|ing)? (?:of |like )?(?:hot|melting|burning) (?:plastic|rubber|wires?)\b"),
-    ("fall", r"\bfallen\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b"),
-    ("unconscious", r"\bunconscious\b|\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b|"
+    ("fall", r"\bfallen\b|\bhad a fall\b|\bgone down on the\b|\bslipped\b[^.]{0,40}\b(?:lying|head|"
+             r"can'?t get up)\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b"),
+    ("unconscious", r"\bunconscious\b|\b(?:lying|floating|slumped)\b[^.]{0,40}\b(?:not|isn'?t) (?:moving|answering)\b|"
+                    r"\blying\b[^.]{0,30}\b(?:moaning|bleeding|blood)\b|\bwon'?t answer me\b|\bgone (?:all )?floppy\b|"
+                    r"\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b|"
                     r"\b(?:won'?t|can'?t|cannot|doesn'?t|does not|will not) wake (?:up|him|her)\b|"
                     r"\blips? (?:are |is |have gone |has gone |turned |going )?(?:blue|purple)\b"),
     ("medical", r"\bheart attack\b|\bstroke\b|\bchest pains?\b|\bcan'?t breathe\b|\bcannot breathe\b|"
                 r"\bbleeding\b|\bambulance\b|\bchoking\b|\boverdose\b|\belectric shock\b|\belectrocuted\b|"
-                r"\bunresponsive\b|\ballergic reaction\b|\bcan'?t move\b|\bbroken (?:leg|arm|hip)\b|"
+                r"\bunresponsive\b|\bchest is (?:so |very )?tight\b|\bface is drooping\b|"
+                r"\b(?:throat|face|tongue|lips?|mouth)\b[^.]{0,15}\bswell(?:ing|ed|s)?\b|"
+                r"\bskin is peeling\b|\bhit (?:his|her|my) head\b|\bhead hit\b|\bthere'?s blood\b|\bcarbon monoxide\b|"
+                r"\btoo many (?:of (?:my|his|her) )?(?:sleeping )?(?:pills|tablets)\b|"
+                r"\b(?:ate|eat|eaten|swallowed|took|taken) (?:so |too )?"
+                r"(?:many|a lot of|lots of|a handful of) (?:[\w']+ )?(?:pills?|tablets?)\b|"
+                r"\bcan'?t lift (?:his|her|my) (?:right |left )?arm\b|\ballergic reaction\b|\bcan'?t move\b|"
+                r"\bbroken (?:leg|arm|hip)\b|"
                 r"\bswallowed\b|\b(?:took|taken|ate)\b[^.]{0,20}\b(?:pills?|tablets?|medicine|medication)\b[^.]{0,20}"
                 r"\b(?:by mistake|twice)\b|\btoo many (?:pills|tablets|sleeping pills)\b|"
                 r"\b(?:wrong|double) (?:pills?|tablets?|medicine|dose)\b|\bpoison|\bheart(?:'s| is)? racing\b|"
@@ -56,14 +81,21 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                 r"\bblood everywhere\b|\b(?:clutching|holding|grabbing|gripping) (?:his|her|my) (?:left arm|chest)\b|"
                 r"\b(?:he|she|i|they)(?:'s| is|'m| am|'re| are)? (?:going to die|dying)\b|"
                 r"\bthinks? (?:he|she|i)(?:'s| is|'m| am) (?:going to die|dying)\b"),
-    ("gas", r"\bgas leak\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|\bgas smell\b|"
+    ("gas", r"\bgas leak\b|\breeks? of gas\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|"
+            r"\bgas smell\b|"
             r"\brotten eggs?\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
-                r"\bi'?m stuck\b|\bwe'?re stuck\b|\blocked in\b|\bcan'?t get out\b|\bcannot get out\b|"
+                r"\bi'?m stuck\b|\blocked (?:inside|in) (?:a|the|his|her|my) car\b|\blocked (?:him|her)self in\b|"
+                r"\b(?:i'?m|we'?re|i am|we are) inside the (?:lift|elevator)\b|\bwe'?re stuck\b|\blocked in\b|"
+                r"\bcan'?t get out\b|\bcannot get out\b|"
                 r"\b(?:lift|elevator)\b[^.]{0,40}\b(?:i am|i'?m|we are|we'?re) (?:inside|in it|in here)\b|"
                 r"\b(?:lift|elevator)\b[^.]{0,30}\b(?:stopped|stuck|jammed|broke down|broken down)\b[^.]{0,50}"
                 r"\b(?:inside|in it|in there)\b"),
-    ("intruder", r"\bintruder\b|\bburglar\b|\bbreak-?in\b|\bbreaking in(?:to)?\b|\bbroke in(?:to)?\b|"
+    ("intruder", r"\bintruder\b|\b(?:with|has|holding|waving|got) a knife\b|\bbroken into\b|\bbreak into\b|"
+                 r"\bfollow(?:ed|ing) (?:me|women)\b|"
+                 r"\btrying (?:every|the) door(?: handle)?s?\b|\bcutting the lock\b|\bcrowbar\b|\bscreaming for help\b|"
+                 r"\bfighting\b[^.]{0,30}\b(?:on the ground|blood|knife)\b|\bburglar\b|\bbreak-?in\b|"
+                 r"\bbreaking in(?:to)?\b|\bbroke in(?:to)?\b|"
                  r"\brobbery\b|\bthief\b|\bsuspicious (?:man|woman|person|guy|people)\b|\bstranger in\b|"
                  r"\btrying to (?:open|get into|force) (?:my|our|the) (?:door|flat|apartment)\b|"
                  r"\bdoor(?:'s| has| was)? been forced\b|\bforced (?:open )?(?:my|our|the) door\b|"
@@ -78,6 +110,7 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
     ("missing_person", r"\b(?:child|kid|son|daughter|grandson|granddaughter|grandma|grandpa|grandmother|"
                        r"grandfather|mother|father|mum|mom|dad|husband|wife) (?:is|has gone) missing\b|"
                        r"\bcan'?t find my (?:child|kid|son|daughter|grandson|granddaughter)\b|"
+                       r"\bcan'?t (?:find|see) (?:him|her) anywhere\b|"
                        r"\b(?:child|kid|son|daughter|grandma|grandpa|grandmother|grandfather|mother|father|mum|mom|"
                        r"dad|husband|wife)\b[^.]{0,40}\b(?:not come back|hasn'?t come back|didn'?t come back|"
                        r"never came back|wandered off|got lost)\b|"

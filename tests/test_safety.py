@@ -58,6 +58,18 @@ from nlu.safety import find_distress
         ("孙子把我一整瓶降压药都吃了", "medical"),
         ("老伴把抽屉里的安眠药都吞了", "medical"),
         ("we're on holiday and the home camera shows someone walking around the living room", "intruder"),
+        ("我爷爷从梯子上摔下来了", "fall"),
+        ("楼梯口有个老太太一动不动", "unconscious"),
+        ("我 爸 胸口 不 舒服 心口 疼 得 厉害", "medical"),
+        ("卫生间的水都漫到插座那儿了", "fire"),
+        ("燃气表那里一直嘶嘶的", "gas"),
+        ("电梯停在半截了里面有人在喊", "trapped"),
+        ("有个人拿着刀在车库里晃", "intruder"),
+        ("the neighbour's kid is locked in a car in the sun", "trapped"),
+        ("my grandson ate a lot of grandma's pills", "medical"),
+        ("there's a man with a knife in the stairwell", "intruder"),
+        ("my mother had a fall in the shower", "fall"),
+        ("the whole hallway reeks of gas", "gas"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -98,6 +110,9 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "钥匙被锁在屋里了，能不能找个师傅开一下门",
         "帮我去药房买一瓶药",
         "can you check the lobby camera, someone scratched my car",
+        "楼道窗户的把手断了，找人换一个",
+        "how many pills of the new medicine should my father take a day",
+        "can someone sharpen my kitchen knives",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
