@@ -22,8 +22,7 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("fall", r"摔倒|滑倒|绊倒|从[^，。,]{0,6}(?:床|椅子|凳子|梯子|楼梯)上?(?:掉|摔|滚|跌)下来|"
              r"摔了一跤|摔了一下|摔伤|摔地上|跌倒|跌了一跤|摔在地上|倒在地上|倒地|起不来了|爬不起来"),
     ("unconscious", r"晕倒|一动不动|叫(?:他|她|人)(?:也)?(?:不太应|不应|没反应)|敲门(?:也|都)?(?:不应|没人应|没反应)|"
-                    r"昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|"
-                    r"叫不醒|没有呼吸|没呼吸|休克|抽搐"),
+                    r"昏倒|晕过去|昏过去|昏迷|不省人事|没反应了|叫不醒|没有呼吸|没呼吸|休克|抽搐"),
     ("medical", r"心脏病|心梗|心肌梗|中风|脑梗|喘不上气|喘不过气|呼吸困难|透不过气|上不来气|胸口疼|胸口痛|胸痛|"
                 r"心口(?:疼|痛|像针扎)|血[^，。,]{0,4}止不住|头破了|头上(?:全)?是血|哮喘(?:发作|犯了)|煤气中毒|一氧化碳|"
                 r"动都动不了|动弹不了|动弹不得|(?:腿|身子|胳膊)动不了|(?:手|胳膊)[^，。,]{0,3}抬不起来|话(?:都|也)?说不(?:利索|清楚?)|"
@@ -33,8 +32,7 @@ _ZH_TERMS: tuple[tuple[str, str], ...] = (
                 r"吃错药|误服|误吞|药吃多了|手脚发麻|半边发麻|嘴歪|捂着胸口|捂住胸口|喝了.{0,4}(?:农药|消毒液|84)|"
                 r"(?:一瓶|整瓶|半瓶|一大把|一把|好多|一板)[^，。？！]{0,4}药[^，。？！]{0,3}(?:吃|吞)|把[^，。？！]{0,10}药都(?:吃|吞)了"),
     ("gas", r"煤气味|(?:燃气|煤气)(?:管|表|阀)[^，。,]{0,8}(?:嘶嘶|漏)|嘶嘶[^，。,]{0,10}(?:漏气|气味)|"
-            r"燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|"
-            r"煤气漏了|燃气漏了|一股煤气|一股燃气"),
+            r"燃气味|天然气味|煤气泄漏|燃气泄漏|漏煤气|漏燃气|漏气了|煤气漏了|燃气漏了|一股煤气|一股燃气"),
     ("trapped", r"被困|困在|困住|关在电梯|卡在电梯|电梯.{0,4}(?:关|困|卡)(?:住|在里面)|出不来|反锁在|被关在|被锁在|"
                 r"电梯.{0,10}(?:我在里面|我们在里面|灯也黑|幽闭)|电梯停在半截|电梯卡在[^，。,]{0,6}(?:中间|半截)|电梯里(?:关|困)着"),
     ("intruder", r"小偷|有贼|进贼|入室|撬|抢劫|有人闯|陌生人闯|闯进|翻进|翻墙|爬进|坏人|持刀|拿刀|打架|砍人|"
@@ -56,8 +54,8 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
              r"\b(?:sockets?|plugs?|extension lead|light fitting|lamp|fuse box|wires?)\b[^.]{0,40}"
              r"\b(?:buzzing|crackling|fizzing|under water|in the water)\b|"
              r"\bsmell(?:s|ing)? (?:of |like )?(?:hot|melting|burning) (?:plastic|rubber|wires?)\b"),
-    ("fall", r"\bfallen\b|\bhad a fall\b|\bgone down on the\b|\bslipped\b[^.]{0,40}\b(?:lying|head|"
-             r"can'?t get up)\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b"),
+    ("fall", r"\bfallen\b|\bfell\b|\bfall(?:s|ing)? down\b|\bcan'?t get up\b|\bcannot get up\b|\bhad a fall\b|"
+             r"\bgone down on the\b|\bslipped\b[^.]{0,40}\b(?:lying|head|can'?t get up)\b"),
     ("unconscious", r"\bunconscious\b|\b(?:lying|floating|slumped)\b[^.]{0,40}\b(?:not|isn'?t) (?:moving|answering)\b|"
                     r"\blying\b[^.]{0,30}\b(?:moaning|bleeding|blood)\b|\bwon'?t answer me\b|\bgone (?:all )?floppy\b|"
                     r"\bpassed out\b|\bfainted\b|\bcollapsed\b|\bnot breathing\b|\bseizure\b|"
@@ -74,7 +72,7 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                 r"\bcan'?t lift (?:his|her|my) (?:right |left )?arm\b|\ballergic reaction\b|\bcan'?t move\b|"
                 r"\bbroken (?:leg|arm|hip)\b|"
                 r"\bswallowed\b|\b(?:took|taken|ate)\b[^.]{0,20}\b(?:pills?|tablets?|medicine|medication)\b[^.]{0,20}"
-                r"\b(?:by mistake|twice)\b|\btoo many (?:pills|tablets|sleeping pills)\b|"
+                r"\b(?:by mistake|twice)\b|"
                 r"\b(?:wrong|double) (?:pills?|tablets?|medicine|dose)\b|\bpoison|\bheart(?:'s| is)? racing\b|"
                 r"\b(?:arm|leg|face|hand)(?:'s| has| is)? (?:gone )?numb\b|\bslurr|"
                 r"\b(?:drank|drunk|swallowed|ate)\b[^.]{0,15}\b(?:bleach|detergent|cleaning fluid|pesticide)\b|"
