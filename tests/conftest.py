@@ -16,7 +16,6 @@ import pytest
 from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 def _model(split: str) -> Path:

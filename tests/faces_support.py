@@ -7,9 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-FACES = ROOT.parent / "shared" / "data" / "faces"
+from shared_data import FACES
 
 
 def faces_dir() -> Path:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 from audio_fixtures import clip_pcm, duration_ms, noise, quiet, resample_to_model
+from shared_data import SPEECH
 
 from audio.endpointing import FRAME_BYTES, FRAME_MS, Endpointer, EndpointSettings, EndReason
 from audio.tts import Synthesiser
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 ELDERLY = EndpointSettings.for_profile("elderly")
 NORMAL = EndpointSettings.for_profile("normal")
 

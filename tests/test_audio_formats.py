@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from audio_fixtures import clip_pcm, float_wav, to_44k_stereo, write_wav
 from scipy.signal import resample_poly
+from shared_data import SPEECH
 
 from audio.errors import AudioFormatError, EmptyAudio, NoAudioDevice, TruncatedAudio
 from audio.formats import (
@@ -24,7 +25,6 @@ from audio.formats import (
 )
 from audio.sources import MicrophoneSource, RawPcmSource, WavFileSource
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 GUANJIA = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "guanjia")
 CLIP = SPEECH / "ko" / "sub100121a00067.wav"
 

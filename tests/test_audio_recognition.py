@@ -32,6 +32,7 @@ from audio_fixtures import (
     transcripts,
     write_wav,
 )
+from shared_data import SPEECH
 
 from assistant.protocol import StageEventType
 from audio.confidence import judge_open
@@ -47,7 +48,6 @@ from audio.stt import SpeechModel, Word
 from nlu.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 GUANJIA = str(ROOT / ".venv" / "bin" / "guanjia")
 COFFEE = Grammar("coffee", {"ko": {"커피": "coffee", "식당": "restaurant"}}, max_syllables=4)
 
