@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from audio_fixtures import RangeServer, fake_model_tree, make_zip
+from shared_data import SPEECH
 
 from audio.download import pull_model
 from audio.errors import ModelDownloadError, ModelInvalid, SpeechModelMissing
@@ -71,7 +72,7 @@ def test_missing_model_error_names_the_command_to_run(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=cli_env(tmp_path), timeout=120)
     assert result.returncode == 1 and "not a WAV" in result.stderr  # source checked first
     wav = tmp_path / "x.wav"
-    wav.write_bytes((ROOT.parent / "shared" / "data" / "speech" / "zh" / "hello_zh.wav")
+    wav.write_bytes((SPEECH / "zh" / "hello_zh.wav")
                     .read_bytes())
     result = subprocess.run([GUANJIA, "listen", "--wav", str(wav)], capture_output=True,
                             text=True, env=cli_env(tmp_path), timeout=120)

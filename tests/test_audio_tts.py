@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from audio_fixtures import clip_pcm, quiet, write_wav
+from shared_data import SPEECH
 
 from assistant.protocol import StageEventType
 from audio.errors import TtsError
@@ -22,7 +23,6 @@ from audio.tracing import TraceRecorder
 from audio.tts import Synthesiser
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 GUANJIA = str(ROOT / ".venv" / "bin" / "guanjia")
 REPLY = "好的，已为您通知工程部，师傅马上到。"  # 15 Chinese characters
 WELCOME = "欢迎回家，您的快递已经到了前台"
