@@ -16,16 +16,16 @@ cancel, repeat, call_butler), used to judge a grammar result (``audio.confidence
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from nlu.normalise import is_cjk
 
 __all__ = ["Grammar", "GrammarPlan", "GRAMMARS", "UNK", "plan_grammar", "short_answers",
            "split_phrases"]
 
 UNK = "[unk]"
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _tokens_for(phrase: str, vocab: Vocabulary) -> tuple[tuple[str, ...] | None,
     for token in tokens:
         if vocab.has_word(token):
             spelled.append(token)
-        elif _CJK.search(token) and all(vocab.has_word(ch) for ch in token):
+        elif any(map(is_cjk, token)) and all(vocab.has_word(ch) for ch in token):
             spelled.extend(token)
         else:
             missing.append(token)

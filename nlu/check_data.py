@@ -14,9 +14,10 @@ import sys
 import warnings
 from pathlib import Path
 
+from nlu.normalise import CJK_CHARS, detect_language
+
 DATA_DIR = Path(__file__).parent / "data"
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_VOSK_STYLE = re.compile(r"^[\u3400-\u9fff]+( [\u3400-\u9fff]+)+$")
+_VOSK_STYLE = re.compile(f"^[{CJK_CHARS}]+( [{CJK_CHARS}]+)+$")
 
 
 def _files(args: list[str]) -> list[Path]:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         seen: dict[str, str] = {}
         for msg in data.intent_examples:
             text = msg.get("text")
-            lang = "zh" if _CJK.search(text) else "en"
+            lang = detect_language(text)
             intent = msg.get("intent")
             counts[(intent, lang)] += 1
             plain = re.sub(r"\s+", "", text)

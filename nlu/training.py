@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 import time
 from collections import defaultdict
@@ -146,9 +145,6 @@ def split_held_out(data: TrainingData, fraction: float = HELD_OUT_FRACTION) -> t
     return TrainingData(train, *common), TrainingData(test, *common)
 
 
-_HAS_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def build_jieba_dictionary(data: TrainingData, out_dir: Path, rounds: int = 4) -> Path:
     """Write a Jieba user dictionary that makes entity boundaries token boundaries.
 
@@ -165,7 +161,7 @@ def build_jieba_dictionary(data: TrainingData, out_dir: Path, rounds: int = 4) -
     for table in data.lookup_tables:
         words.update(table["elements"])
     words.update(data.entity_synonyms)
-    words = {w for w in words if _HAS_CJK.search(w) and " " not in w and len(w) <= 12}
+    words = {w for w in words if detect_language(w) == "zh" and " " not in w and len(w) <= 12}
     removed: set[str] = set()
     for word in sorted(words):
         jieba.add_word(word, freq=max(jieba.suggest_freq(word, tune=False), 10))
@@ -190,7 +186,7 @@ def _crossing_tokens(data: TrainingData, jieba_module) -> set[str]:
     for message in data.intent_examples:
         text = message.get("text")
         entities = message.get("entities") or []
-        if not entities or not _HAS_CJK.search(text):
+        if not entities or detect_language(text) != "zh":
             continue
         for word, start, end in jieba_module.tokenize(text):
             if any(start < e["start"] < end or start < e["end"] < end for e in entities):
