@@ -19,12 +19,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.shared_data import FACES  # noqa: E402  (the team share; GUANJIA_SHARED_DATA moves it)
 from vision.engines import get_engines  # noqa: E402
 from vision.faces import detect_faces, embed_face  # noqa: E402
 from vision.frames import read_image  # noqa: E402
 from vision.matching import Gallery  # noqa: E402
 
-FACES = ROOT.parent / "shared" / "data" / "faces"
 ROUNDS = 3
 N_IMAGES = 20
 BASELINE = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)

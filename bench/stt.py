@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = ROOT.parent / "shared" / "data" / "speech"
 sys.path.insert(0, str(ROOT))
 
 from audio.formats import MODEL_FORMAT, float_to_pcm16, read_wav, write_wav  # noqa: E402
@@ -32,6 +31,7 @@ from audio.models import load_model  # noqa: E402
 from audio.pipeline import ListenPipeline, Utterance  # noqa: E402
 from audio.settings import AudioSettings  # noqa: E402
 from audio.sources import WavFileSource  # noqa: E402
+from tests.shared_data import SPEECH  # noqa: E402  (the team share; GUANJIA_SHARED_DATA moves it)
 
 ROUNDS = 3
 CHUNK_BYTES = MODEL_FORMAT.bytes_for_ms(90)
