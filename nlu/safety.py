@@ -121,6 +121,20 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
     ("help", r"^\W*help\W*(?:help\W*)*$|\bhelp me\W*$|\bsomebody help\b|\bsomeone help\b|\bplease help\W*$|"
              r"\bcall (?:the )?police\b|\bcall 911\b|\bemergency\b"),
 )
+# (emergency_type, term, context): the term counts only when the context is said too, anywhere in
+# the utterance. Flickering lights are a repair, water through the ceiling is a repair; both at
+# once is the flood-with-electricity emergency.
+_WATER_ZH = r"哗哗|往下(?:灌|淌|冲|浇|流)|灌进来|冲进来|漏(?:得|的)很(?:厉害|凶)|水漫"
+_WATER_EN = r"\b(?:pouring|gushing|streaming|flooding|pissing) (?:in|down|through|out)\b|\bwaterfall\b"
+_ZH_COMPOUND: tuple[tuple[str, str, str], ...] = (
+    ("electric_flood", r"(?:灯|插座|开关|电线|电闸|电箱)[^，。,]{0,6}(?:闪|滋|冒|噼啪|啪)|不敢碰(?:开关|插座|电)",
+     _WATER_ZH),
+)
+_EN_COMPOUND: tuple[tuple[str, str, str], ...] = (
+    ("electric_flood", r"\b(?:lights?|lamps?|sockets?|switch(?:es)?|fuse box|wires?)\b[^.]{0,30}"
+                       r"\b(?:flicker|spark|buzz|crackl|fizz)\w*|\bscared to touch the (?:switch|socket|lights?)\b",
+     _WATER_EN),
+)
 # Phrases that contain a term but are not distress.
 _ZH_VETOES = re.compile(
     r"打不着火|点不着火|打不着|点不着|不着火|没着火|打火打不着|"
@@ -133,7 +147,8 @@ _ZH_VETOES = re.compile(
     r"报警器.{0,4}(?:没电|换电池)|"
     r"车.{0,3}出不来|车开不出来|取不出来|拿不出来|打不出来|查不出来|说不出来|看不出来|想不出来|"
     r"撬棍|不撬|(?:钥匙|手机|东西|卡|包|车)被(?:关|锁)在|"
-    r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)|车.{0,6}打着火|不用叫救护车|不用打120"
+    r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)|车.{0,6}打着火|不用叫救护车|不用打120|"
+    r"(?:门锁|密码|按钮|按键|面板|屏幕|遥控器?|门禁|刷卡|电视|空调|手机|电脑|机器|开关)[^，。,]{0,6}没反应"
 )
 _EN_VETOES = re.compile(
     r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check|lane|hydrant|escape)s?\b|\bfireworks?\b|"
@@ -143,12 +158,16 @@ _EN_VETOES = re.compile(
     r"\b(?:car|park(?:ed|ing)|van|garage)\b[^.]{0,60}\b(?:can'?t|cannot) get out\b|"
     r"\bstuck (?:overseas|abroad|on a call|in (?:the )?(?:queue|traffic)|at (?:work|the (?:garage|gate|exit|barrier)))|"
     r"\b(?:parcel|package|card|key|coin)s? (?:is |are |got )?stuck inside\b|\b(?:no need for|not) an ambulance\b|"
-    r"\b(?:nobody|no one|no-one)(?: is| was|'s)? (?:inside|in it|in there)\b",
+    r"\b(?:nobody|no one|no-one)(?: is| was|'s)? (?:inside|in it|in there)\b|"
+    r"\bcan'?t get out (?:today|tonight|this (?:week|morning|afternoon|evening)|much|these days|at the moment|"
+    r"to the (?:shops?|supermarket|market))\b",
     re.I,
 )
 
 _ZH = [(kind, re.compile(pattern)) for kind, pattern in _ZH_TERMS]
 _EN = [(kind, re.compile(pattern, re.I)) for kind, pattern in _EN_TERMS]
+_COMPOUND = [(kind, re.compile(term), re.compile(context)) for kind, term, context in _ZH_COMPOUND] + [
+    (kind, re.compile(term, re.I), re.compile(context, re.I)) for kind, term, context in _EN_COMPOUND]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,5 +192,9 @@ def find_distress(text: str) -> DistressMatch | None:
     for kind, pattern in (*_ZH, *_EN):
         match = pattern.search(masked)
         if match:
+            found.append(DistressMatch(kind, text[match.start() : match.end()], *match.span()))
+    for kind, term, context in _COMPOUND:
+        match = term.search(masked)
+        if match and context.search(masked):
             found.append(DistressMatch(kind, text[match.start() : match.end()], *match.span()))
     return min(found, key=lambda d: d.start) if found else None

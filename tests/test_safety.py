@@ -70,6 +70,10 @@ from nlu.safety import find_distress
         ("there's a man with a knife in the stairwell", "intruder"),
         ("my mother had a fall in the shower", "fall"),
         ("the whole hallway reeks of gas", "gas"),
+        ("客厅吊顶往下灌水，吊灯一直在闪", "electric_flood"),
+        ("water is gushing through the kitchen ceiling and the lights keep flickering", "electric_flood"),
+        ("敲了半天门，里面一直没反应了", "unconscious"),
+        ("I'm locked in the bathroom and can't get out", "trapped"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -113,6 +117,11 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "楼道窗户的把手断了，找人换一个",
         "how many pills of the new medicine should my father take a day",
         "can someone sharpen my kitchen knives",
+        "走廊的灯一闪一闪的，派人来修一下",
+        "the lights in the hall keep flickering",
+        "空调遥控器按了没反应了，帮我看看",
+        "门禁刷卡没反应了，进不去单元门",
+        "I can't get out today, could someone pick up my prescription",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
