@@ -67,7 +67,7 @@ def eval_command(data_file: Path | None, as_json: bool, png: Path | None) -> Non
     """
     from nlu.adapter import load_adapter
     from nlu.evaluation import evaluate, format_report, save_confusion_png
-    from nlu.training import find_model, load_source_data, normalise_training_data, prepare, train_model
+    from nlu.training import data_files, find_model, load_source_data, normalise_training_data, prepare, train_model
 
     settings = Settings.from_env()
     if data_file is None:
@@ -83,9 +83,11 @@ def eval_command(data_file: Path | None, as_json: bool, png: Path | None) -> Non
         if not current:
             _stderr(f"warning: {model_path.name} is older than the training data")
         data = normalise_training_data(load_source_data([data_file]))
+    # Gold entity values are compared through the model's synonym table (nlu/data), as the product maps them.
+    synonyms = load_source_data(data_files()).entity_synonyms if data_file is not None else None
     _stderr(f"evaluating {model_path.name} on {len(data.intent_examples)} examples")
     adapter = load_adapter(model_path)
-    report = evaluate(adapter, data)
+    report = evaluate(adapter, data, synonyms)
     save_confusion_png(report, png or settings.var_dir / "reports" / "nlu_confusion.png")
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))

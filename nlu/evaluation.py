@@ -10,6 +10,7 @@ letter case is ignored ("saturday" is "Saturday").
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,11 +71,16 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def evaluate(adapter: NluAdapter, data: TrainingData) -> EvalReport:
-    """Parse every example of ``data`` (already normalised) and score the results."""
+def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str] | None = None) -> EvalReport:
+    """Parse every example of ``data`` (already normalised) and score the results.
+
+    ``synonyms`` is the model's own synonym table (the project's data): a file written apart from
+    it says "air con" where the product reports "air conditioner", and that is not a miss.
+    The file's own synonyms take precedence.
+    """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    synonyms = {str(k).lower(): str(v) for k, v in data.entity_synonyms.items()}
+    synonyms = {str(k).lower(): str(v) for k, v in {**(synonyms or {}), **data.entity_synonyms}.items()}
 
     def canonical(value: Any) -> str:
         """A value as the product reports it: synonyms mapped, letter case ignored."""
