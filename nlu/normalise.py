@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nlu.spoken_numbers import HOUR_WORD, MINUTE_WORD, NUMBER_RUN, number_groups, split_unit, word_value
+
 __all__ = ["CJK_CHARS", "Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk"]
 
 Span = tuple[int, int]
@@ -193,11 +195,41 @@ def _format_unit(m: re.Match[str]) -> str | None:
     return f"{building}-{entrance}-{room}" if entrance else f"{building}-{room}"
 
 
+_BUILDING_WORD = r"(?:building|bldg\.?|block|tower)"
+_ROOM_WORD = r"(?:room|flat|apartment|apt\.?|unit|number|no\.?|#)"
+# The same in words, as an English recogniser prints them: "block three flat twelve oh one",
+# "three dash twelve oh one", "flat twelve oh one in building three", "building three one two zero one".
+_UNIT_EN_WORDS = re.compile(
+    rf"\b{_BUILDING_WORD} (?P<b>{NUMBER_RUN})(?: ?,? (?:{_ROOM_WORD} )?(?P<r>{NUMBER_RUN}))?"
+    rf"|\b(?P<b2>{NUMBER_RUN}) dash (?P<r2>{NUMBER_RUN})"
+    rf"|\b{_ROOM_WORD} (?P<r3>{NUMBER_RUN}) ?,? (?:(?:in|of|at) )?{_BUILDING_WORD} (?P<b3>{NUMBER_RUN})",
+    re.I,
+)
+
+
+def _format_spoken_unit(m: re.Match[str]) -> str | None:
+    building_run = m.group("b") or m.group("b2") or m.group("b3")
+    room_run = m.group("r") or m.group("r2") or m.group("r3")
+    building_groups = number_groups(building_run)
+    if building_groups is None:
+        return None
+    if room_run is None:  # "building three one two zero one": one run, building first
+        unit = split_unit(building_groups)
+        return f"{unit[0]}-{unit[1]}" if unit else None
+    room_groups = number_groups(room_run)
+    if room_groups is None or len(building_groups) != 1:
+        return None
+    building, room = int(building_groups[0]), "".join(room_groups)
+    if not 0 < building < 100 or not 3 <= len(room) <= 4 or room[0] == "0":
+        return None
+    return f"{building}-{room}"
+
+
 def _units(current: Normalised) -> Normalised:
-    """``三栋一二零一`` / ``3号楼1201室`` / ``building 3 room 1201`` → ``3-1201``."""
+    """``三栋一二零一`` / ``3号楼1201室`` / ``building 3 room 1201`` / ``three dash twelve oh one`` → ``3-1201``."""
     for pattern in (_UNIT_ZH, _UNIT_EN, _UNIT_DASH):
         current = _rewrite(current, pattern, _format_unit, keep_apart=True)
-    return current
+    return _rewrite(current, _UNIT_EN_WORDS, _format_spoken_unit, keep_apart=True)
 
 
 _PM_PERIODS = {"下午", "傍晚", "晚上", "今晚", "夜里", "夜间", "晚间"}
@@ -278,10 +310,86 @@ def _format_time_en(m: re.Match[str]) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
+# Clock times in words with no am/pm, as a recogniser prints them. A part of the day said with
+# the hour settles am/pm: "in the afternoon" is consumed like 下午; "tonight" or "tomorrow
+# morning" also name the day and stay. Without one, a time needs an unmistakable form ("half past
+# three", "quarter to four") or a preposition ("at seven", "by ten thirty"); "at twelve oh one"
+# stays alone, because a flat is said the same way.
+_DAY_PART = (r" (?P<part>in the (?:morning|afternoon|evening)|at night|a\.?\s?m\b\.?|p\.?\s?m\b\.?)"
+             r"|(?= (?P<day>tonight|this (?:morning|afternoon|evening)|(?:tomorrow|today|yesterday) "
+             r"(?:morning|afternoon|evening|night)|(?:mon|tues|wednes|thurs|fri|satur|sun)day "
+             r"(?:morning|afternoon|evening|night))\b)")
+_NOT_A_TIME_AFTER = (rf"(?![ -](?:{NUMBER_RUN}|of|or|more|people|persons|guests|bags|boxes|bottles|pounds|dollars|"
+                     r"yuan|kilos|minutes|hours|days|weeks|months|years|times|floors?|o'?clock)\b)")
+_TIME_EN_WORDS = re.compile(
+    rf"\b(?:(?P<rel>half|quarter|five|ten|twenty|twenty[ -]five) (?:minutes )?(?P<dir>past|to|after) "
+    rf"(?P<rh>{HOUR_WORD})\b"
+    rf"|half (?P<bh>{HOUR_WORD})\b"  # British "half seven" is 7:30
+    rf"|(?P<h>{HOUR_WORD})(?:[ :](?P<m>{MINUTE_WORD}))?\b(?={re.sub(r'[?]P<[a-z]+>', '?:', _DAY_PART)})"
+    rf"|(?P<ch>{HOUR_WORD})(?: (?P<cm>{MINUTE_WORD}))?\b)"
+    rf"(?:{_DAY_PART})?{_NOT_A_TIME_AFTER}",
+    re.I,
+)
+# After "at seven" with no part of the day, only words that end or go on with a sentence; "by two
+# others" and "at ten kids" are counts.
+_AFTER_A_BARE_TIME = re.compile(
+    r"$|[,.!?;:)]|(?:and|or|but|so|then|please|pls|tonight|today|tomorrow|this|next|on|every|each|sharp|ish|"
+    r"latest|at|in|for|to|till|until|from|is|was|isn'?t|wasn'?t|if|could|can|would|will|won'?t|i|we|she|he|they|"
+    r"you|it|let|put|not|no|just|rather|instead|the|with|when|because|as|start|starts|mon|tues|wednes|thurs|fri|"
+    r"satur|sun)\b",
+    re.I,
+)
+_PM_PARTS = ("afternoon", "evening", "night", "tonight", "p")
+_TIME_CUE = re.compile(r"\b(?:at|by|before|after|around|about|from|until|till) $", re.I)
+_RANGE_START = re.compile(r"\b(?:from|between) $", re.I)
+
+
+def _format_time_en_words(m: re.Match[str]) -> str | None:
+    part = (m.group("part") or m.group("day") or "").lower()
+    if m.group("bh"):
+        hour, minute = word_value(m.group("bh")), 30
+        if hour is None or not 0 < hour <= 12:
+            return None
+    elif m.group("rel"):
+        hour, rel = word_value(m.group("rh")), m.group("rel").lower().replace("-", " ")
+        offset = {"half": 30, "quarter": 15, "five": 5, "ten": 10, "twenty": 20, "twenty five": 25}[rel]
+        if hour is None or not 0 < hour <= 12:
+            return None
+        minute = offset
+        if m.group("dir").lower() == "to" and _RANGE_START.search(m.string[: m.start()]):
+            return None  # "from five to six" is a range, not 5:55
+        if m.group("dir").lower() == "to":
+            hour, minute = (hour - 2) % 12 + 1, 60 - offset
+    else:
+        hour_text, minute_text = (m.group("h"), m.group("m")) if m.group("h") else (m.group("ch"), m.group("cm"))
+        if m.group("ch") and not part and not (_TIME_CUE.search(m.string[: m.start()])
+                                               and _AFTER_A_BARE_TIME.match(m.string[m.end() :].lstrip())):
+            return None  # a bare number: "two of us", "by two others"
+        if minute_text and minute_text.lower().startswith("o") and not part:
+            return None  # "at twelve oh one" is a flat as often as a time
+        if hour_text.isdigit() and not part:
+            return None
+        if hour_text.lower() == "one" and not (minute_text or part):
+            return None  # "at one of them"
+        hour = word_value(hour_text)
+        minute = word_value(minute_text) if minute_text else 0
+        if hour is None or minute is None or not 0 < hour <= 12 or minute > 59:
+            return None
+    if not part:
+        return f"{hour}:{minute:02d}"
+    if any(part.startswith(p) or part.endswith(p) for p in _PM_PARTS) and hour < 12:
+        if not (part.endswith("night") and hour < 5):  # "two at night" is 02:00
+            hour += 12
+    elif (part.startswith("a") or part.endswith("morning")) and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{minute:02d}"
+
+
 def _times(current: Normalised) -> Normalised:
-    """``下午三点半`` → ``15:30``; ``3 pm`` → ``15:00``; bare ``三点`` → ``3:00``."""
+    """``下午三点半`` → ``15:30``; ``3 pm`` → ``15:00``; bare ``三点`` → ``3:00``; ``half past three`` → ``3:30``."""
     current = _rewrite(current, _TIME_ZH, _format_time_zh, keep_apart=True)
-    return _rewrite(current, _TIME_EN, _format_time_en, keep_apart=True)
+    current = _rewrite(current, _TIME_EN, _format_time_en, keep_apart=True)
+    return _rewrite(current, _TIME_EN_WORDS, _format_time_en_words, keep_apart=True)
 
 
 _PASSES = (_width, _spaces, _units, _times, _spaces)

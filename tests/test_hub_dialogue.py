@@ -144,3 +144,13 @@ def test_session_times_out(hub) -> None:
     answer = hub.say("panel-3-1201", "对", first["session_id"])
     assert answer["request"] is None
     assert answer["session_id"] != first["session_id"]
+
+
+@pytest.mark.parametrize("answer", ["three dash twelve oh one", "block three flat twelve oh one",
+                                    "building three one two zero one", "three twelve oh one"])
+def test_kiosk_takes_a_unit_an_english_recogniser_spells_in_words(hub, answer: str) -> None:
+    """Vosk's English model prints numbers as words; the flat number must still be understood."""
+    first, second, third = hub.conversation("lobby-1", "my toilet is blocked", answer, "yes")
+    assert first["expect"] == "slot:unit"
+    assert second["expect"] == "confirm" and "3-1201" in second["reply"]["text"]
+    assert third["request"]["category"] == "repair_request"

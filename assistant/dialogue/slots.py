@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from nlu.adapter import NluResult
+from nlu.spoken_numbers import NUMBER_RUN, number_groups, split_unit
 
 # Slots asked for, per category, in order (besides the unit).
 REQUIRED_SLOTS: dict[str, tuple[str, ...]] = {
@@ -101,10 +102,27 @@ def unit_in(result: NluResult) -> str | None:
     return match.group() if match else None
 
 
+# An answer to "which flat?" that is only a flat number in words: "three twelve oh one",
+# "it's flat three one two zero one".
+_SPOKEN_UNIT_ANSWER = re.compile(
+    rf"^(?:(?:it'?s|it is|i'?m in|i live in|we'?re in|my flat is|flat|unit|apartment|room|number|no|"
+    rf"um|uh|er|erm|yes|oh)[ ,]+)*(?P<run>{NUMBER_RUN})(?:[ ,]+please)?[ .!]*$",
+    re.I,
+)
+
+
+def spoken_unit_answer(text: str) -> str | None:
+    """``3-1201`` for an answer that is a flat number read out in one breath, building first."""
+    match = _SPOKEN_UNIT_ANSWER.match(text.strip())
+    groups = number_groups(match.group("run")) if match else None
+    unit = split_unit(groups) if groups else None
+    return f"{unit[0]}-{unit[1]}" if unit else None
+
+
 def answer_for_slot(slot: str, result: NluResult) -> str | None:
     """The value an answer gives for ``slot``, or ``None`` if it does not answer it."""
     if slot == "unit":
-        return unit_in(result)
+        return unit_in(result) or spoken_unit_answer(result.text)
     values = slot_values(result, slot)
     if slot == "activity" and not values:
         values = result.entity_values("facility")
