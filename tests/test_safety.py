@@ -74,6 +74,8 @@ from nlu.safety import find_distress
         ("water is gushing through the kitchen ceiling and the lights keep flickering", "electric_flood"),
         ("敲了半天门，里面一直没反应了", "unconscious"),
         ("I'm locked in the bathroom and can't get out", "trapped"),
+        ("电梯里一直关着个老人", "trapped"),
+        ("先救人，车底下压着个人", "help"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
