@@ -317,10 +317,12 @@ def _trim_fragment(text: str, entity: Entity) -> Entity | None:
 
     "the grocery delivery guy from the" is "the grocery delivery guy", "my father
     and" is "my father"; a lone "a" or "the" is dropped, as is a time that is a
-    lone "this". Other entities are returned as they are.
+    lone "this" and a unit that is a bare one- or two-digit number. Other entities are returned as they are.
     """
     if entity.entity == "time" and entity.value.lower() in _NOT_A_TIME:
         return None
+    if entity.entity == "unit" and entity.value.isdigit() and len(entity.value) <= 2:
+        return None  # no flat is a bare "3" or "90": the 3 of 3月10号, the 90 of 低压90
     if entity.entity != "visitor_name" or text[entity.start:entity.end] != entity.value:
         return entity
     words = entity.value.split(" ")

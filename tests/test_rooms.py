@@ -74,6 +74,9 @@ def test_room_values_are_the_training_data_synonyms() -> None:
         ("my father and my driver", [("visitor_name", 0, 13)], [("visitor_name", "my father", 0, 9)]),
         ("a guest at three", [("visitor_name", 0, 1)], []),
         ("this is unacceptable this week", [("time", 0, 4), ("time", 21, 30)], [("time", "this week", 21, 30)]),
+        # A bare one- or two-digit number is no flat (a date, a blood-pressure reading).
+        ("我3月10号出发", [("unit", 1, 2), ("unit", 3, 5)], []),
+        ("高压145,低压90", [("unit", 9, 11)], []),
     ],
 )
 def test_model_spans_are_tidied(text: str, model: list, expected: list) -> None:
