@@ -154,3 +154,10 @@ def test_kiosk_takes_a_unit_an_english_recogniser_spells_in_words(hub, answer: s
     assert first["expect"] == "slot:unit"
     assert second["expect"] == "confirm" and "3-1201" in second["reply"]["text"]
     assert third["request"]["category"] == "repair_request"
+
+
+def test_an_english_read_back_joins_the_answers_with_an_english_comma(hub) -> None:
+    first, second = hub.conversation("panel-3-1201", "please help me pay a bill", "the water bill")
+    assert first["expect"] == "slot:bill_type"
+    assert second["expect"] == "confirm"
+    assert "bill, " in second["reply"]["text"] and "，" not in second["reply"]["text"]

@@ -227,7 +227,8 @@ class DialogueManager:
 
     def _readback(self, ctx: _Context) -> None:
         pending = ctx.state["pending"]
-        what = pending["text"] if not pending["slots"] else "，".join([pending["text"], *pending["slots"].values()])
+        separator = "，" if ctx.lang == "zh" else ", "
+        what = separator.join([pending["text"], *pending["slots"].values()])
         what = what[:40]
         unit = self._unit(ctx)
         where = say("where", ctx.lang, unit=unit) if unit and ctx.turn.device_kind == "kiosk" else ""
