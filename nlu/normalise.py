@@ -279,14 +279,8 @@ def _format_time_zh(m: re.Match[str]) -> str | None:
     return f"{hour}:{minute:02d}" if hour < 13 else f"{hour:02d}:{minute:02d}"
 
 
-_EN_HOURS = {w: i for i, w in enumerate(
-    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], start=1)}
-_EN_MINUTES = {"oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
-               "forty": 40, "forty five": 45, "fifty": 50}
-_EN_HOUR_RE = "|".join(_EN_HOURS) + r"|\d{1,2}"
-_EN_MIN_RE = "|".join(sorted(_EN_MINUTES, key=len, reverse=True)) + r"|\d{2}"
 _TIME_EN = re.compile(
-    rf"\b(?P<h>{_EN_HOUR_RE})(?:(?::|\s)(?P<m>{_EN_MIN_RE}))?\s*"
+    rf"\b(?P<h>{HOUR_WORD})(?:(?::|\s)(?P<m>{MINUTE_WORD}))?\s*"
     r"(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'?clock\b)",
     re.I,
 )
@@ -294,12 +288,9 @@ _TIME_EN = re.compile(
 
 def _format_time_en(m: re.Match[str]) -> str | None:
     h_text, m_text, ap = m.group("h").lower(), m.group("m"), m.group("ap").lower()
-    hour = int(h_text) if h_text.isdigit() else _EN_HOURS[h_text]
-    minute = 0
-    if m_text:
-        m_text = m_text.lower()
-        minute = int(m_text) if m_text.isdigit() else _EN_MINUTES[m_text]
-    if hour > 23 or minute > 59:
+    hour = word_value(h_text)
+    minute = word_value(m_text) if m_text else 0
+    if hour is None or minute is None or hour > 23 or minute > 59:
         return None
     if ap.startswith("p") and hour < 12:
         hour += 12

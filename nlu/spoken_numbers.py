@@ -78,24 +78,15 @@ def number_groups(run: str) -> list[str] | None:
             groups.append(str(value))
             i += 1
             continue
-        if token.isdigit():
-            group = token
-        elif token in _TENS:
-            group = str(_TENS[token])
-            if i + 1 < len(tokens) and tokens[i + 1] in _DIGITS and _DIGITS[tokens[i + 1]] > 0:
-                group = str(_TENS[token] + _DIGITS[tokens[i + 1]])
-                i += 1
-        elif token in _TEENS:
-            group = str(_TEENS[token])
-        elif token in _DIGITS:
-            if token in {"o", "oh"} and not groups:
-                return None  # "oh" opening a run is an interjection
-            group = str(_DIGITS[token])
-        else:
+        if token in {"o", "oh"} and not groups:
+            return None  # "oh" opening a run is an interjection
+        small = (int(token), 1) if token.isdigit() else _small_number(tokens[i:])
+        if small is None:
             return None
+        group = token if token.isdigit() else str(small[0])  # digits keep their zeros ("05")
         groups.extend([group] * repeat)
         repeat = 1
-        i += 1
+        i += small[1]
     return groups or None
 
 
