@@ -268,6 +268,8 @@ _NOT_A_NAME_END = _DANGLING | _NOT_A_NAME
 # A time DIET tagged as one function word ("this" of "this is unacceptable") says no time.
 _NOT_A_TIME = _DANGLING | {"this", "that", "next", "last", "every", "each"}
 _TRAILING = " ,，、;；:："
+# What lies between two pieces of one English phrase that Jieba cut at an apostrophe.
+_APOSTROPHE_GAPS = frozenset({"'", "’", "' ", "’ "})
 
 
 def _tidy_entities(text: str, raw_entities: list[dict[str, Any]]) -> tuple[Entity, ...]:
@@ -317,12 +319,17 @@ def _trim_fragment(text: str, entity: Entity) -> Entity | None:
 
     "the grocery delivery guy from the" is "the grocery delivery guy", "my father
     and" is "my father"; a lone "a" or "the" is dropped, as is a time that is a
-    lone "this" and a unit that is a bare one- or two-digit number. Other entities are returned as they are.
+    lone "this", a time that is a bare number of three or more digits, a unit that is a bare one- or
+    two-digit number, and a lone Latin letter. Other entities are returned as they are.
     """
     if entity.entity == "time" and entity.value.lower() in _NOT_A_TIME:
         return None
     if entity.entity == "unit" and entity.value.isdigit() and len(entity.value) <= 2:
         return None  # no flat is a bare "3" or "90": the 3 of 3月10号, the 90 of 低压90
+    if entity.entity == "time" and entity.value.isdigit() and len(entity.value) >= 3:
+        return None  # no clock time is a bare "145": the 145 of 高压145 (times are 15:30 by now)
+    if len(entity.value) == 1 and entity.value.isascii() and entity.value.isalpha():
+        return None  # the "s" of "son's" or the "t" of "can't", cut off at the apostrophe
     if entity.entity != "visitor_name" or text[entity.start:entity.end] != entity.value:
         return entity
     words = entity.value.split(" ")
@@ -372,6 +379,8 @@ def _continues(text: str, last: Entity, entity: Entity) -> bool:
     if entity.entity != last.entity or "room_list" in (last.extractor, entity.extractor):
         return False
     gap = text[last.end:entity.start] if last.end <= entity.start else None
+    if gap in _APOSTROPHE_GAPS and text[last.end - 1].isalpha() and text[entity.start:entity.start + 1].isalpha():
+        return True  # one word cut at its apostrophe: "can" + "t breathe", "kids" + "swimming class"
     if entity.entity in {"time", "visitor_name"}:
         return gap in ("", " ")
     return entity.entity == "location" and gap == " "

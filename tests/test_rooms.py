@@ -77,6 +77,16 @@ def test_room_values_are_the_training_data_synonyms() -> None:
         # A bare one- or two-digit number is no flat (a date, a blood-pressure reading).
         ("我3月10号出发", [("unit", 1, 2), ("unit", 3, 5)], []),
         ("高压145,低压90", [("unit", 9, 11)], []),
+        # Nor is a bare three-digit number a clock time (times are 15:30 after normalising).
+        ("高压145,低压90", [("time", 2, 5)], []),
+        ("come at 9 please", [("time", 8, 9)], [("time", "9", 8, 9)]),
+        # One word cut at its apostrophe is joined; a letter cut off alone is dropped.
+        ("he can't breathe", [("emergency_type", 3, 6), ("emergency_type", 7, 16)],
+         [("emergency_type", "can't breathe", 3, 16)]),
+        ("the kids' swimming class", [("activity", 4, 8), ("activity", 10, 24)],
+         [("activity", "kids' swimming class", 4, 24)]),
+        ("my son's swimming class", [("activity", 7, 8), ("activity", 9, 23)], [("activity", "swimming class", 9, 23)]),
+        ("my son's tutor", [("visitor_name", 0, 6), ("activity", 7, 8)], [("visitor_name", "my son", 0, 6)]),
     ],
 )
 def test_model_spans_are_tidied(text: str, model: list, expected: list) -> None:
