@@ -1,7 +1,7 @@
 """Measure the NLU as the product uses it: through the adapter, safety net included.
 
 Reports intent accuracy per language, macro-F1, emergency recall, a per-intent
-table, entity F1 (type + value), and draws a confusion matrix.
+table, entity F1 (type + value) overall and per entity type, and draws a confusion matrix.
 Entity values compare as the product reports them: a gold value goes through
 the data's synonym table first ("pool" is the model's "swimming pool"), and
 letter case is ignored ("saturday" is "Saturday").
@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class IntentRow:
     intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRow:
+    """Type + value matches for one entity type: which slots the butler can trust."""
+
+    entity: str
     precision: float
     recall: float
     f1: float
@@ -58,6 +69,7 @@ class EvalReport:
     labels: list[str]
     confusion: list[list[int]]
     misses: list[Miss] = field(default_factory=list)
+    per_entity: list[EntityRow] = field(default_factory=list)
     confusion_png: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -88,7 +100,9 @@ def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str
         return synonyms.get(text.lower(), text).lower()
 
     expected, predicted, langs, misses = [], [], [], []
-    ent_tp = ent_gold = ent_pred = 0
+    ent_tp: Counter[str] = Counter()
+    ent_gold: Counter[str] = Counter()
+    ent_pred: Counter[str] = Counter()
     for message in data.intent_examples:
         text, gold = message.get("text"), message.get("intent")
         result = adapter.parse(text)
@@ -99,9 +113,9 @@ def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str
             misses.append(Miss(text, gold, result.intent.name, result.intent.confidence))
         gold_ents = Counter((e["entity"], canonical(e.get("value"))) for e in message.get("entities") or [])
         pred_ents = Counter((e.entity, canonical(e.value)) for e in result.entities)
-        ent_tp += sum((gold_ents & pred_ents).values())
-        ent_gold += sum(gold_ents.values())
-        ent_pred += sum(pred_ents.values())
+        for counts, found in ((ent_tp, gold_ents & pred_ents), (ent_gold, gold_ents), (ent_pred, pred_ents)):
+            for (name, _), count in found.items():
+                counts[name] += count
 
     labels = sorted(set(expected))
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -119,7 +133,11 @@ def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str
     acc_zh, n_zh = accuracy("zh")
     acc_en, n_en = accuracy("en")
     emergencies = [p for e, p in zip(expected, predicted, strict=False) if e == EMERGENCY_INTENT]
-    ent_p, ent_r = _ratio(ent_tp, ent_pred), _ratio(ent_tp, ent_gold)
+    ent_p, ent_r = _ratio(ent_tp.total(), ent_pred.total()), _ratio(ent_tp.total(), ent_gold.total())
+    per_entity = []
+    for name in sorted(ent_gold | ent_pred):
+        p, r = _ratio(ent_tp[name], ent_pred[name]), _ratio(ent_tp[name], ent_gold[name])
+        per_entity.append(EntityRow(name, p, r, _ratio(2 * p * r, p + r), ent_gold[name]))
     return EvalReport(
         n=n, n_zh=n_zh, n_en=n_en,
         intent_accuracy=acc, intent_accuracy_zh=acc_zh, intent_accuracy_en=acc_en,
@@ -129,7 +147,7 @@ def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str
         entity_f1=_ratio(2 * ent_p * ent_r, ent_p + ent_r),
         per_intent=rows, labels=matrix_labels,
         confusion=confusion_matrix(expected, predicted, labels=matrix_labels).tolist(),
-        misses=misses,
+        misses=misses, per_entity=per_entity,
     )
 
 
@@ -176,6 +194,10 @@ def format_report(report: EvalReport) -> str:
     ]
     lines += [f"{r.intent:<18} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.support:>5}"
               for r in report.per_intent]
+    if report.per_entity:
+        lines += ["", f"{'entity':<18} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}"]
+        lines += [f"{r.entity:<18} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.support:>5}"
+                  for r in report.per_entity]
     if report.misses:
         lines += ["", "misclassified:"]
         lines += [f"  {m.expected:>16} → {m.predicted:<16} {m.confidence:.2f}  {m.text}"

@@ -141,6 +141,9 @@ def test_entity_values_are_compared_as_the_product_reports_them(tmp_path: Path) 
     wrong = {**right, second: (Entity("facility", "lift", 4, 7),)}
     report = evaluate(_StubAdapter(wrong), data)
     assert report.entity_precision == report.entity_recall == pytest.approx(2 / 3)
+    by_type = {(r.entity, r.precision, r.recall, r.support) for r in report.per_entity}
+    assert by_type == {("facility", 0.5, 0.5, 2), ("time", 1.0, 1.0, 1)}
+    assert "facility            0.500  0.500  0.500     2" in format_report(report)
 
 
 def test_a_file_without_synonyms_is_scored_through_the_models_table(tmp_path: Path) -> None:
