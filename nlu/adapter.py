@@ -228,7 +228,7 @@ class NluAdapter:
         started = time.perf_counter()
         raw = self.engine.parse(norm.text)
         result = self._to_result(norm.text, text, raw)
-        result = self._apply_safety_net(result)
+        result = _entities_the_intent_can_hold(self._apply_safety_net(result))
         return replace(result, parse_ms=(time.perf_counter() - started) * 1000)
 
     def _to_result(self, text: str, source: str, raw: RasaParse) -> NluResult:
@@ -257,6 +257,23 @@ class NluAdapter:
         ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
         return replace(result, intent=forced, ranking=ranking, entities=entities,
                        rule="distress_lexicon")
+
+
+# Entity types that only some intents hold, as the training data annotates them: a person named in
+# an errand ("a car for my mum") or a greeting ("我是8-502的张阿姨") is nobody's visitor, and the
+# fire of "the fire alarm keeps going off" is a complaint's, not an emergency type.
+_ONLY_WITH_INTENTS: dict[str, frozenset[str]] = {
+    "visitor_name": frozenset({"visitor_access", "parking", "request_status", "cancel", "complaint",
+                               "affirm", "deny", "nlu_fallback"}),
+    "emergency_type": frozenset({EMERGENCY_INTENT}),
+}
+
+
+def _entities_the_intent_can_hold(result: NluResult) -> NluResult:
+    """``result`` without entities its intent never holds (see ``_ONLY_WITH_INTENTS``)."""
+    kept = tuple(e for e in result.entities
+                 if result.intent.name in _ONLY_WITH_INTENTS.get(e.entity, (result.intent.name,)))
+    return result if len(kept) == len(result.entities) else replace(result, entities=kept)
 
 
 _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我的", "俺", "他", "她"})

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlu.adapter import _tidy_entities
+from nlu.adapter import Entity, IntentScore, NluResult, _entities_the_intent_can_hold, _tidy_entities
 from nlu.rooms import ROOMS, find_rooms
 from nlu.training import data_files, load_source_data
 
@@ -92,3 +92,20 @@ def test_room_values_are_the_training_data_synonyms() -> None:
 def test_model_spans_are_tidied(text: str, model: list, expected: list) -> None:
     raw = [{"entity": name, "value": text[start:end], "start": start, "end": end} for name, start, end in model]
     assert [(e.entity, e.value, e.start, e.end) for e in _tidy_entities(text, raw)] == expected
+
+
+@pytest.mark.parametrize(
+    ("intent", "kept"),
+    [
+        ("visitor_access", {"visitor_name", "time"}),
+        ("errand", {"time"}),  # "a car for my mum at 14:00": mum is nobody's visitor
+        ("greet", {"time"}),
+        ("emergency", {"time", "emergency_type"}),
+    ],
+)
+def test_entities_an_intent_never_holds_are_dropped(intent: str, kept: set[str]) -> None:
+    top = IntentScore(intent, 0.9)
+    entities = (Entity("visitor_name", "my mum", 0, 6), Entity("time", "14:00", 10, 15),
+                Entity("emergency_type", "fire", 20, 24))
+    result = NluResult(text="x" * 24, source_text="x" * 24, lang="en", intent=top, ranking=(top,), entities=entities)
+    assert {e.entity for e in _entities_the_intent_can_hold(result).entities} == kept
