@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypedDict
 from nlu.normalise import detect_language, normalise
 from nlu.rooms import find_rooms
 from nlu.safety import find_distress
+from nlu.visitors import find_visitor
 
 __all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
            "RemoteRasa", "load_adapter", "MAX_TEXT_CHARS"]
@@ -28,6 +29,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 500
 FALLBACK_INTENT = "nlu_fallback"
 EMERGENCY_INTENT = "emergency"
+VISITOR_INTENT = "visitor_access"
 _UNIT_RE = re.compile(r"(?<![\d-])\d{1,2}-(?:\d{1,2}-)?\d{3,4}(?![\d-])")
 _TIME_RE = re.compile(r"(?:今晚)?(?<!\d)\d{1,2}:\d{2}(?!\d)")
 
@@ -228,7 +230,7 @@ class NluAdapter:
         started = time.perf_counter()
         raw = self.engine.parse(norm.text)
         result = self._to_result(norm.text, text, raw)
-        result = _entities_the_intent_can_hold(self._apply_safety_net(result))
+        result = _visitor_named(_entities_the_intent_can_hold(self._apply_safety_net(result)))
         return replace(result, parse_ms=(time.perf_counter() - started) * 1000)
 
     def _to_result(self, text: str, source: str, raw: RasaParse) -> NluResult:
@@ -274,6 +276,19 @@ def _entities_the_intent_can_hold(result: NluResult) -> NluResult:
     kept = tuple(e for e in result.entities
                  if result.intent.name in _ONLY_WITH_INTENTS.get(e.entity, (result.intent.name,)))
     return result if len(kept) == len(result.entities) else replace(result, entities=kept)
+
+
+def _visitor_named(result: NluResult) -> NluResult:
+    """A visitor request with the visitor the owner named (``nlu.visitors``) when the model tagged none."""
+    if result.intent.name != VISITOR_INTENT or any(e.entity == "visitor_name" for e in result.entities):
+        return result
+    found = find_visitor(result.text)
+    if found is None:
+        return result
+    value, start, end = found
+    entities = sorted((*result.entities, Entity("visitor_name", value, start, end, "visitor_list")),
+                      key=lambda e: (e.start, e.end))
+    return replace(result, entities=tuple(entities))
 
 
 _NOT_A_NAME = frozenset({"my", "our", "his", "her", "their", "me", "我", "我的", "俺", "他", "她"})
