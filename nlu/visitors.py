@@ -57,11 +57,27 @@ _EN_VISITOR = re.compile(
     re.IGNORECASE,
 )
 
+# A name given after "叫" / "named": a surname and one given character, or two before a pause.
+_NAMED = re.compile(
+    rf"(?:叫|名叫|名字叫|名字是)(?P<name>{_ZH_NAME}|[{_SURNAMES}][\u4e00-\u9fff](?:[\u4e00-\u9fff](?=[,，。.!！?？、\s\d]|$))?)"
+    r"|\b(?:named|called|(?:his|her|their) name is|(?:his|her) name's) "
+    r"(?P<en>(?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+))?)",
+    re.IGNORECASE,
+)
+
 
 def find_visitor(text: str) -> tuple[str, int, int] | None:
-    """(value, start, end) of the first visitor named in normalised ``text``, or None."""
-    found = [m for m in (_ZH_VISITOR.search(text), _EN_VISITOR.search(text)) if m]
-    if not found:
+    """(value, start, end) of the visitor named in normalised ``text``, or None.
+
+    A name given outright (叫王丽, "her name is Maria Lopez") tells the desk more than the
+    relation before it (有个朋友), so it wins; otherwise the first relation, title or role.
+    """
+    named = _NAMED.search(text)
+    if named:
+        start, end = named.span("name") if named.group("name") else named.span("en")
+        return text[start:end], start, end
+    spans = [(m.start(), m.end()) for m in (_ZH_VISITOR.search(text), _EN_VISITOR.search(text)) if m]
+    if not spans:
         return None
-    first = min(found, key=lambda m: m.start())
-    return first.group(), first.start(), first.end()
+    start, end = min(spans)
+    return text[start:end], start, end

@@ -24,6 +24,12 @@ from nlu.visitors import find_visitor
         ("my old friend is popping round", "my old friend"),
         ("the decorators start monday, give them passes", "the decorators"),
         ("please let mister wong up", "mister wong"),
+        ("门口有个人说是来找我的,叫张伟,让他进来", "张伟"),
+        ("有个朋友来找我,叫王丽", "王丽"),
+        ("帮我登记一个访客叫王建国15:00到", "王建国"),
+        ("我叫王师傅来修一下门禁,让他进来", "王师傅"),
+        ("a man called David Chen is here for me", "David Chen"),
+        ("I'm expecting a babysitter, her name is Maria Lopez", "Maria Lopez"),
     ],
 )
 def test_a_visitor_is_found_as_the_owner_names_them(text: str, visitor: str) -> None:
