@@ -123,6 +123,7 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "the lights in the hall keep flickering",
         "空调遥控器按了没反应了，帮我看看",
         "门禁刷卡没反应了，进不去单元门",
+        "我没带钥匙，被锁在门外了",  # locked out, not shut in
         "I can't get out today, could someone pick up my prescription",
     ],
 )
