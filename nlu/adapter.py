@@ -265,7 +265,7 @@ class NluAdapter:
 # an errand ("a car for my mum") or a greeting ("我是8-502的张阿姨") is nobody's visitor, and the
 # fire of "the fire alarm keeps going off" is a complaint's, not an emergency type.
 _ONLY_WITH_INTENTS: dict[str, frozenset[str]] = {
-    "visitor_name": frozenset({"visitor_access", "parking", "request_status", "cancel", "complaint",
+    "visitor_name": frozenset({VISITOR_INTENT, "parking", "request_status", "cancel", "complaint",
                                "affirm", "deny", "nlu_fallback"}),
     "emergency_type": frozenset({EMERGENCY_INTENT}),
 }
