@@ -26,8 +26,9 @@ def test_held_out_accuracy_meets_the_bar(held_out_adapter, project_data: Trainin
     assert report.n >= 0.2 * (report.n + len(train.intent_examples))
     # Regression floors, below the 95 % target, which this model does not reach yet
     # (measured 2026-12-05, 3,185 held-out lines: zh 0.938, en 0.911, macro-F1 0.932, emergency
-    # recall 1.0, entity F1 0.853, 0.858 with the 2026-12-06 entity tidy-ups; a retrain on nearly
-    # the same data moves each by a few tenths),
+    # recall 1.0, entity F1 0.853, 0.858 with the 2026-12-06 entity tidy-ups; 2026-12-06 with the
+    # extra12 lines, 3,198 lines: zh 0.942, en 0.911, macro-F1 0.933, emergency recall 1.0, entity
+    # F1 0.857; a retrain on nearly the same data moves each by a few tenths),
     # with a margin for retraining on another machine: a drop below them fails the build.
     assert report.intent_accuracy_zh >= 0.92
     assert report.intent_accuracy_en >= 0.89
@@ -74,7 +75,8 @@ BLIND_SETS = {
     # neither the misses nor the training files (only, for a draft too close to a training line, that
     # line, to move away from it). Measured 2026-11-28 with the model trained without the split:
     # zh 0.990, en 0.991, macro-F1 0.990; 2026-12-05 with the shipped model: zh 0.979, en 0.974,
-    # macro-F1 0.978, after a retrain that changed no Mandarin line. One English line is 0.85
+    # macro-F1 0.978, after a retrain that changed no Mandarin line; 2026-12-06: zh 0.985, en 0.991,
+    # macro-F1 0.988. One English line is 0.85
     # points, so the floors leave room for a retrained model's few changed answers.
     "plain": BlindSet(DATA / "nlu_blind.yml", 300, 0.96, 0.92, 0.95),
     # 378 lines (229 zh, 149 en) as a recogniser prints them: half of them spaced and unpunctuated,
@@ -86,7 +88,8 @@ BLIND_SETS = {
     # that does not respond (both read off this set's misses), zh 0.987, en 0.980, macro-F1 0.983,
     # emergency recall 1.0. Entity F1 0.837 (gold values through the model's synonym table); 0.856
     # once English times in words were normalised and bare one- or two-digit units dropped; 0.860
-    # with the 2026-12-06 tidy-ups (apostrophes, lone letters, visitors only under visit-like intents).
+    # with the 2026-12-06 tidy-ups (apostrophes, lone letters, visitors only under visit-like intents);
+    # 0.847 with the model retrained on the extra12 lines (intents unchanged: zh 0.987, en 0.980).
     "speech": BlindSet(DATA / "nlu_blind_speech.yml", 370, 0.95, 0.93, 0.94, 0.78),
 }
 
