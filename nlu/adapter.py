@@ -230,7 +230,9 @@ class NluAdapter:
         started = time.perf_counter()
         raw = self.engine.parse(norm.text)
         result = self._to_result(norm.text, text, raw)
-        result = _visitor_named(_entities_the_intent_can_hold(self._apply_safety_net(result)))
+        result = self._apply_safety_net(result)
+        result = _entities_the_intent_can_hold(result)
+        result = _visitor_named(result)
         return replace(result, parse_ms=(time.perf_counter() - started) * 1000)
 
     def _to_result(self, text: str, source: str, raw: RasaParse) -> NluResult:
@@ -273,8 +275,8 @@ _ONLY_WITH_INTENTS: dict[str, frozenset[str]] = {
 
 def _entities_the_intent_can_hold(result: NluResult) -> NluResult:
     """``result`` without entities its intent never holds (see ``_ONLY_WITH_INTENTS``)."""
-    kept = tuple(e for e in result.entities
-                 if result.intent.name in _ONLY_WITH_INTENTS.get(e.entity, (result.intent.name,)))
+    intent = result.intent.name
+    kept = tuple(e for e in result.entities if intent in _ONLY_WITH_INTENTS.get(e.entity, {intent}))
     return result if len(kept) == len(result.entities) else replace(result, entities=kept)
 
 

@@ -83,6 +83,10 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
+def _f1(precision: float, recall: float) -> float:
+    return _ratio(2 * precision * recall, precision + recall)
+
+
 def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str] | None = None) -> EvalReport:
     """Parse every example of ``data`` (already normalised) and score the results.
 
@@ -137,14 +141,14 @@ def evaluate(adapter: NluAdapter, data: TrainingData, synonyms: Mapping[str, str
     per_entity = []
     for name in sorted(ent_gold | ent_pred):
         p, r = _ratio(ent_tp[name], ent_pred[name]), _ratio(ent_tp[name], ent_gold[name])
-        per_entity.append(EntityRow(name, p, r, _ratio(2 * p * r, p + r), ent_gold[name]))
+        per_entity.append(EntityRow(name, p, r, _f1(p, r), ent_gold[name]))
     return EvalReport(
         n=n, n_zh=n_zh, n_en=n_en,
         intent_accuracy=acc, intent_accuracy_zh=acc_zh, intent_accuracy_en=acc_en,
         macro_f1=float(sum(r.f1 for r in rows) / len(rows)) if rows else 0.0,
         emergency_recall=_ratio(sum(p == EMERGENCY_INTENT for p in emergencies), len(emergencies)),
         entity_precision=ent_p, entity_recall=ent_r,
-        entity_f1=_ratio(2 * ent_p * ent_r, ent_p + ent_r),
+        entity_f1=_f1(ent_p, ent_r),
         per_intent=rows, labels=matrix_labels,
         confusion=confusion_matrix(expected, predicted, labels=matrix_labels).tolist(),
         misses=misses, per_entity=per_entity,
@@ -181,7 +185,7 @@ def save_confusion_png(report: EvalReport, path: Path) -> Path:
 
 
 def format_report(report: EvalReport) -> str:
-    """A human-readable summary and per-intent table."""
+    """A human-readable summary, per-intent and per-entity tables, and the misses."""
     lines = [
         f"examples: {report.n} (zh {report.n_zh}, en {report.n_en})",
         f"intent accuracy: {report.intent_accuracy:.1%}  zh {report.intent_accuracy_zh:.1%}  "
@@ -189,15 +193,11 @@ def format_report(report: EvalReport) -> str:
         f"macro-F1: {report.macro_f1:.3f}   emergency recall: {report.emergency_recall:.1%}",
         f"entities (type+value): P {report.entity_precision:.3f}  R {report.entity_recall:.3f}  "
         f"F1 {report.entity_f1:.3f}",
-        "",
-        f"{'intent':<18} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}",
     ]
-    lines += [f"{r.intent:<18} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.support:>5}"
-              for r in report.per_intent]
+    lines += _score_table("intent", [(r.intent, r.precision, r.recall, r.f1, r.support) for r in report.per_intent])
     if report.per_entity:
-        lines += ["", f"{'entity':<18} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}"]
-        lines += [f"{r.entity:<18} {r.precision:>6.3f} {r.recall:>6.3f} {r.f1:>6.3f} {r.support:>5}"
-                  for r in report.per_entity]
+        lines += _score_table("entity", [(r.entity, r.precision, r.recall, r.f1, r.support)
+                                         for r in report.per_entity])
     if report.misses:
         lines += ["", "misclassified:"]
         lines += [f"  {m.expected:>16} → {m.predicted:<16} {m.confidence:.2f}  {m.text}"
@@ -205,3 +205,9 @@ def format_report(report: EvalReport) -> str:
     if report.confusion_png:
         lines += ["", f"confusion matrix: {report.confusion_png}"]
     return "\n".join(lines)
+
+
+def _score_table(heading: str, rows: list[tuple[str, float, float, float, int]]) -> list[str]:
+    """A blank line, a header, and one line of precision, recall, F1 and support per label."""
+    lines = ["", f"{heading:<18} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}"]
+    return lines + [f"{label:<18} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {n:>5}" for label, p, r, f1, n in rows]
