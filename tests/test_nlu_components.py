@@ -12,23 +12,24 @@ TRAIN = [
     ("the kitchen light is broken", "repair_request"), ("有 我 的 快递 吗", "parcel_service"),
     ("any parcels for me", "parcel_service"), ("帮 我 把 快递 送 上来", "parcel_service"),
     ("楼上 太 吵 了 你们 管 不管", "complaint"), ("the noise upstairs is unbearable", "complaint"),
-    ("对", "affirm"), ("yes please", "affirm"),
+    ("对", "affirm"), ("yes please", "affirm"), ("修 空调 的 别 来 了", "cancel"),
+    ("we won t need the plumber", "cancel"), ("空调 修 好 了 没", "request_status"),
 ]
 
 
-@pytest.fixture(scope="module", params=[(0.0, 0.0), (0.5, 0.0), (0.5, 1.0)],
-                ids=["tfidf", "tfidf+vectors", "tfidf+vectors+encoder"])
+@pytest.fixture(scope="module", params=[(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.5, 1.0, 0.0), (0.5, 0.5, 1.0)],
+                ids=["tfidf", "tfidf+vectors", "tfidf+vectors+encoder", "tfidf+vectors+encoder+cues"])
 def pipeline(request):
-    vectors, encoder = request.param
+    vectors, encoder, cues = request.param
     model = build_linear_intent_model({"C": 30.0, "char_ngram_max": 3, "sentence_vector_weight": vectors,
-                                       "sentence_encoder_weight": encoder})
+                                       "sentence_encoder_weight": encoder, "act_cue_weight": cues})
     model.fit([t for t, _ in TRAIN], [i for _, i in TRAIN])
     return model
 
 
 @pytest.mark.parametrize("text", ["我 家 卫生间 漏水 了", "快递 快递 快递", "the light upstairs is noisy",
                                   "完全 没 见过 的 话", "qqq zzz", "",
-                                  "my loo is blocked", "wc 坏 了"])
+                                  "my loo is blocked", "wc 坏 了", "电梯 修 好 了 没 有", "don t send anyone"])
 def test_fast_scores_equal_predict_proba(pipeline, text: str) -> None:
     scorer = FastLinearScorer.from_pipeline(pipeline)
     assert scorer is not None
