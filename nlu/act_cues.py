@@ -21,9 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlu.normalise import CJK_CHARS
+from nlu.normalise import close_cjk_gaps
 
-_CJK_GAP = re.compile(f"(?<=[{CJK_CHARS}]) (?=[{CJK_CHARS}])")
 _CONTRACTION = re.compile(r"\b([a-z]+) (t|s|d|ll|ve|re|m)\b")
 
 # Said to drop a request outright.
@@ -72,7 +71,7 @@ DIMENSIONS = len(CUES)
 
 def _readable(text: str) -> str:
     """The linear model's spaced, apostrophe-less text, with Chinese closed up and contractions restored."""
-    return _CONTRACTION.sub(r"\1'\2", _CJK_GAP.sub("", text.lower()))
+    return _CONTRACTION.sub(r"\1'\2", close_cjk_gaps(text.lower()))
 
 
 class ActCues:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 SENTENCE_EMBEDDINGS: dict[str, tuple[Any, int]] = {
     "wordllama": (load_sentence_vectors, WORD_VECTOR_DIMENSIONS),  # mean of static word vectors; English only
     "use-multilingual": (load_sentence_encoder, ENCODER_DIMENSIONS),  # USE Multilingual v3; both languages
-    "act-cues": (load_act_cues, ACT_CUE_DIMENSIONS),  # 0/1 per cancel, ask-after and hear-again cue
+    "act-cues": (load_act_cues, ACT_CUE_DIMENSIONS),  # 0/1 per act cue (cancel, not needed, ask after, ...)
 }
 
 

@@ -17,18 +17,24 @@ from dataclasses import dataclass
 
 from nlu.spoken_numbers import HOUR_WORD, MINUTE_WORD, NUMBER_RUN, number_groups, split_unit, word_value
 
-__all__ = ["CJK_CHARS", "Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk"]
+__all__ = ["CJK_CHARS", "Normalised", "normalise", "detect_language", "chinese_to_int", "is_cjk", "close_cjk_gaps"]
 
 Span = tuple[int, int]
 
 CJK_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs, for a [...] class
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uff0f"
 _CJK_RE = re.compile(f"[{CJK_CHARS}]")
+_CJK_GAP = re.compile(f"(?<=[{CJK_CHARS}]) (?=[{CJK_CHARS}])")
 
 
 def is_cjk(char: str) -> bool:
     """True for a CJK ideograph (the characters Vosk separates with spaces)."""
     return bool(_CJK_RE.match(char))
+
+
+def close_cjk_gaps(text: str) -> str:
+    """``text`` without single spaces between two Chinese characters (Jieba's word breaks, Vosk's gaps)."""
+    return _CJK_GAP.sub("", text)
 
 
 def detect_language(text: str) -> str:

@@ -19,7 +19,6 @@ import atexit
 import contextlib
 import logging
 import os
-import re
 import select
 import struct
 import subprocess
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.normalise import CJK_CHARS
+from nlu.normalise import close_cjk_gaps
 
 DIMENSIONS = 512
 _ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +42,6 @@ _MAX_FAILURES = 3  # worker deaths after which this process stops starting new o
 _REPLY_TIMEOUT_S = 2.0  # far beyond the longest sentence (500 characters: ~15 ms)
 _START_TIMEOUT_S = 60.0  # a new worker loads in ~1 s, far longer on a machine busy training
 # The linear model's text is Jieba's words joined by spaces; the encoder reads Chinese unspaced, as it was trained.
-_CJK_SPACE = re.compile(f"(?<=[{CJK_CHARS}]) (?=[{CJK_CHARS}])")
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ class UseMultilingual:
 
 def encoder_input(text: str) -> str:
     """What the encoder reads of a linear-model text: stripped, without the spaces Jieba put between Chinese words."""
-    return _CJK_SPACE.sub("", text.strip())
+    return close_cjk_gaps(text.strip())
 
 
 def serve() -> None:

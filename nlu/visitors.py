@@ -3,10 +3,11 @@
 A visitor request without a visitor makes the kiosk ask "请问访客怎么称呼？"
 although the owner already said "我舅妈到南门了" or "my in-laws are at the
 gate". DIET leaves about one held-out visitor line in six without a visitor
-(26 of 156; 8 with this list), yet owners name visitors in a few fixed ways (nlu/data/README.md): a relation with
-its possessive and any name (我表弟小刘, my cousin Li Wei), a name with its
-title (张先生, Mr Wong), or a role (保姆, 装窗帘的工人, the piano tuner). Used
-only for visitor requests, where a person named is the one coming.
+(26 of 156; 8 with this list), yet owners name visitors in a few fixed ways
+(nlu/data/README.md): a relation with its possessive and any name (我表弟小刘,
+my cousin Li Wei), a name with its title (张先生, Mr Wong), or a role (保姆,
+装窗帘的工人, the piano tuner). Used only for visitor requests, where a person
+named is the one coming.
 """
 
 from __future__ import annotations
