@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from assistant.clock import Clock
 from assistant.devices import device_place
 from assistant.dialogue import replies as R
+from assistant.dialogue.quoting import owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
 from assistant.dialogue.slots import NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots, unit_in
@@ -197,6 +198,7 @@ class DialogueManager:
         if category == "faq":
             return self._faq(ctx)
         ctx.state["pending"] = {"category": category, "text": ctx.result.text,
+                                "said": owner_words(ctx.result.source_text),
                                 "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}}
         if category == "call_butler":
             return self._dispatch(ctx)
@@ -228,8 +230,8 @@ class DialogueManager:
     def _readback(self, ctx: _Context) -> None:
         pending = ctx.state["pending"]
         separator = "，" if ctx.lang == "zh" else ", "
-        what = separator.join([pending["text"], *pending["slots"].values()])
-        what = what[:40]
+        quote = readback_quote(pending.get("said") or pending["text"], pending["text"], pending["entities"], ctx.lang)
+        what = separator.join([quote, *pending["slots"].values()])
         unit = self._unit(ctx)
         where = say("where", ctx.lang, unit=unit) if unit and ctx.turn.device_kind == "kiosk" else ""
         action = R.ACTIONS[ctx.lang][pending["category"]]
@@ -290,7 +292,8 @@ class DialogueManager:
         if original:
             from nlu.adapter import Entity, IntentScore
 
-            ctx.result = NluResult(original["text"], original["text"], ctx.lang, IntentScore(chosen, 1.0), (),
+            ctx.result = NluResult(original["text"], original.get("said", original["text"]), ctx.lang,
+                                   IntentScore(chosen, 1.0), (),
                                    tuple(Entity(**e) for e in original["entities"]))
         self._service(ctx, chosen)
 
@@ -340,7 +343,8 @@ class DialogueManager:
             ctx.state["failures"] = ctx.state.get("failures", 0) + 1  # a clarifying question is the one retry
             options = [services[0].name, services[1].name]
             ctx.state.update(clarify=options, clarify_result={
-                "text": ctx.result.text, "entities": [e.to_dict() for e in ctx.result.entities]})
+                "text": ctx.result.text, "said": owner_words(ctx.result.source_text),
+                "entities": [e.to_dict() for e in ctx.result.entities]})
             ctx.expect = "clarify"
             ctx.reply = self._reply(ctx, say("clarify", ctx.lang, **self._option_names(ctx, options)))
             return

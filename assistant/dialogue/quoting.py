@@ -1,0 +1,83 @@
+"""What a read-back quotes: the owner's own words, shortened at a word or clause boundary.
+
+"您是说……" repeats what the owner said, so it quotes their words ("下午三点半",
+"三栋一二零一", "at 3 pm"), not the normalised text the NLU and the butlers read
+("15:30", "3-1201"), which the speech engine reads badly. A long request is cut
+where a word or clause ends, never inside one, and the details the cut left out
+(a time, a unit, what is broken) follow it, so a "yes" confirms them too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from nlu.normalise import close_cjk_gaps, normalise
+
+QUOTE_LIMIT = {"zh": 40, "en": 80}  # characters: about ten seconds of slow speech either way
+# Details worth repeating when the cut leaves them out; a complaint's topic or an emergency type is not asked back.
+_KEPT_DETAILS = ("time", "unit", "facility", "location", "item", "bill_type", "activity", "visitor_name")
+_MAX_DETAILS = 3
+_ZH_CLAUSE_END = re.compile(r"[，,。；;！!？?、]")
+_TRIM = " ,，。.;；、!！?？"
+
+
+def owner_words(source_text: str) -> str:
+    """The utterance as the owner said it: the recogniser's gaps between Chinese words closed, spaces collapsed."""
+    return " ".join(close_cjk_gaps(source_text).split())
+
+
+def readback_quote(said: str, normalised_text: str, entities: Iterable[Mapping[str, Any]], lang: str,
+                   scale: float = 1.0) -> str:
+    """``said`` whole when it is short, else its beginning and the details the cut left out.
+
+    ``entities`` carry ``start``/``end`` in ``normalised_text`` (the NLU's text); they are found
+    again in ``said`` through the normaliser's character map, so a time is repeated as it was said.
+    ``scale`` shortens the quote where it only has to name the request (a question about cancelling it).
+    """
+    limit = int(QUOTE_LIMIT.get(lang, QUOTE_LIMIT["zh"]) * scale)
+    if len(said) <= limit:
+        return said
+    kept = _cut(said, limit, lang)
+    details = [part for part in _details_after(said, normalised_text, entities, len(kept)) if part not in kept]
+    separator = "，" if lang == "zh" else ", "
+    return separator.join([kept + "…", *details[:_MAX_DETAILS]])
+
+
+def _cut(text: str, limit: int, lang: str) -> str:
+    """The longest beginning of ``text`` within ``limit`` that ends at a clause (or, in English, a word) end."""
+    head = text[:limit]
+    if lang == "en":
+        if " " in head and not text[limit:limit + 1].isspace():
+            head = head.rsplit(" ", 1)[0]
+    else:
+        ends = [m.start() for m in _ZH_CLAUSE_END.finditer(head) if m.start() >= limit // 2]
+        if ends:
+            head = head[:ends[-1]]
+    return head.rstrip(_TRIM)
+
+
+def _details_after(said: str, normalised_text: str, entities: Iterable[Mapping[str, Any]], cut: int) -> list[str]:
+    """The owner's words for each detail entity that starts at or after ``cut`` in ``said``, in order."""
+    mapping = normalise(said)
+    same_text = mapping.text == normalised_text
+    found: list[tuple[int, str]] = []
+    for entity in entities:
+        if entity.get("entity") not in _KEPT_DETAILS:
+            continue
+        start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+        if not 0 <= start < end <= len(normalised_text):
+            continue  # a detail answered to a later question: the read-back adds those itself
+        if same_text:
+            src_start, src_end = mapping.source_span(start, end)
+            words = said[src_start:src_end].strip(_TRIM)
+        else:  # a text the normaliser now reads differently (a session older than this hub): the NLU's value
+            src_start, words = len(said), str(entity.get("value", ""))
+        if src_start >= cut:
+            found.append((src_start, words))
+    seen: list[str] = []
+    for _, words in sorted(found, key=lambda item: item[0]):
+        if words and words not in seen:
+            seen.append(words)
+    return seen

@@ -1,0 +1,59 @@
+"""The read-back quotes the owner's own words, cut where a word or clause ends, and keeps the details."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue.quoting import QUOTE_LIMIT, owner_words, readback_quote
+from nlu.normalise import normalise
+
+
+def _quote(source: str, lang: str, *details: tuple[str, str], scale: float = 1.0) -> str:
+    """Quote ``source`` as the dialogue does, with entities found in its normalised text."""
+    text = normalise(source).text
+    entities = []
+    for name, value in details:
+        start = text.index(value)
+        entities.append({"entity": name, "value": value, "start": start, "end": start + len(value)})
+    return readback_quote(owner_words(source), text, entities, lang, scale=scale)
+
+
+def test_a_short_request_is_quoted_whole_in_the_owners_words() -> None:
+    quote = _quote("我想预约明天下午三点半的网球场", "zh", ("time", "明天15:30"), ("facility", "网球场"))
+    assert quote == "我想预约明天下午三点半的网球场"  # not "明天15:30": the speech engine reads that as 十五零零
+
+
+def test_the_recognisers_gaps_are_closed() -> None:
+    assert _quote("厨房 水龙头 一直 在 滴水", "zh") == "厨房水龙头一直在滴水"
+    assert owner_words("  the  lift   is stuck ") == "the lift is stuck"
+
+
+def test_english_is_never_cut_inside_a_word_and_the_time_it_left_out_follows() -> None:
+    source = ("my air conditioner in the bedroom is leaking water all over the floor, "
+              "can you send someone tomorrow at ten thirty")
+    quote = _quote(source, "en", ("facility", "air conditioner"), ("time", "tomorrow at 10:30"))
+    head, _, tail = quote.partition("…")
+    assert source.startswith(head) and source[len(head)] == " "  # ends on a word boundary
+    assert tail == ", tomorrow at ten thirty"  # as it was said; a "yes" confirms it
+    assert "air conditioner" in head and quote.count("air conditioner") == 1  # kept details are not repeated
+
+
+def test_mandarin_is_cut_at_a_clause_end_when_there_is_one() -> None:
+    source = "三栋一二零一的老太太说她家卫生间的灯不亮了，能不能明天上午十点来修一下，她腿脚不方便，家里也没有梯子"
+    quote = _quote(source, "zh", ("unit", "3-1201"), ("facility", "灯"), ("time", "明天10:00"))
+    assert quote == "三栋一二零一的老太太说她家卫生间的灯不亮了，能不能明天上午十点来修一下…"
+
+
+def test_a_long_unpunctuated_mandarin_request_keeps_its_time() -> None:
+    source = ("哎 那个 我 跟 你 说 啊 我们 家 那个 老 房子 的 厨房 水龙头 它 一直 在 滴水 已经 滴了 好几天 了 "
+              "麻烦 你们 派 个 师傅 后天 下午 三点 来 看看")
+    quote = _quote(source, "zh", ("facility", "水龙头"), ("time", "后天15:00"))
+    assert len(quote) <= QUOTE_LIMIT["zh"] + 12
+    assert quote.endswith("…，后天下午三点")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_cancel_question_names_the_request_more_briefly(lang: str) -> None:
+    source = ("客厅的空调开了一晚上都不制冷，遥控器也换了电池，还是不行，麻烦派个师傅来看看" if lang == "zh" else
+              "the air conditioner in the living room has not been cooling all night even with new batteries")
+    assert len(_quote(source, lang, scale=0.5)) < len(_quote(source, lang))
