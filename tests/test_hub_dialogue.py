@@ -79,6 +79,60 @@ def test_cancel_after_dispatch_cancels_the_request(hub) -> None:
     assert cancelled["request"]["status"] == "cancelled"
 
 
+def test_cancel_another_day_names_the_request_and_cancels_it_on_yes(hub) -> None:
+    made = hub.conversation("panel-3-1201", "厨房水龙头漏水", "对")[-1]["request"]
+    offer, done = hub.conversation("panel-3-1201", "修水龙头的师傅不用来了，我自己修好了", "对")
+    assert offer["expect"] == "confirm" and "厨房水龙头漏水" in offer["reply"]["text"]
+    assert offer["request"]["status"] == "assigned"  # nothing is cancelled before the yes
+    assert done["request"]["id"] == made["id"] and done["request"]["status"] == "cancelled"
+    assert "取消" in done["reply"]["text"] and "刚才" not in done["reply"]["text"]
+
+
+def test_cancel_another_day_keeps_the_request_on_no_and_asks_again_on_never_mind(hub) -> None:
+    made = hub.conversation("panel-3-1201", "my kitchen tap is leaking", "yes")[-1]["request"]
+    offer, kept = hub.conversation("panel-3-1201", "please cancel the repair", "no")
+    assert offer["expect"] == "confirm" and "kitchen tap" in offer["reply"]["text"]
+    assert kept["expect"] is None and "won't cancel" in kept["reply"]["text"]
+    unsure, done = hub.conversation("panel-3-1201", "please cancel the repair", "never mind", "yes")[1:]
+    assert unsure["expect"] == "confirm" and unsure["reply"]["text"] == "Please say yes or no."
+    assert done["request"]["id"] == made["id"] and done["request"]["status"] == "cancelled"
+    status = hub.client.get(f"/api/v1/requests/{made['id']}", headers=hub.staff_headers("s-gaoyuan")).get_json()
+    assert status["status"] == "cancelled"
+
+
+def test_dont_cancel_at_the_offer_keeps_the_request(hub) -> None:
+    hub.conversation("panel-3-1201", "客厅的灯不亮了", "对")
+    offer, answer = hub.conversation("panel-3-1201", "报修取消吧", "别取消，还是要修")
+    assert offer["expect"] == "confirm"
+    assert answer["request"] is None or answer["request"]["status"] != "cancelled"
+    listed = hub.client.get("/api/v1/requests?status=cancelled", headers=hub.staff_headers("s-gaoyuan")).get_json()
+    assert listed["requests"] == []
+
+
+def test_cancel_of_a_service_nobody_asked_for_says_so(hub) -> None:
+    hub.conversation("panel-3-1201", "厨房水龙头漏水", "对")
+    answer = hub.say("panel-3-1201", "明天的保洁取消吧")
+    assert answer["expect"] is None and answer["request"] is None
+    assert "没有" in answer["reply"]["text"] and "保洁" in answer["reply"]["text"]
+    english = hub.say("panel-2-0601", "cancel my booking please")
+    assert english["request"] is None and "can't find" in english["reply"]["text"]
+
+
+def test_a_bare_never_mind_or_thanks_with_nothing_going_on_cancels_nothing(hub) -> None:
+    hub.conversation("panel-3-1201", "客厅的灯不亮了", "对")
+    never_mind = hub.say("panel-3-1201", "算了")
+    assert never_mind["expect"] is None and never_mind["request"] is None
+    thanks = hub.say("panel-3-1201", "谢谢")
+    assert thanks["intent"]["name"] == "thank" and "不客气" in thanks["reply"]["text"]
+
+
+def test_an_emergency_is_not_cancelled_from_the_device(hub) -> None:
+    hub.say("panel-3-1201", "救命 我 老伴 摔倒 了")
+    answer = hub.say("panel-3-1201", "取消刚才的求助")
+    assert answer["request"]["category"] == "emergency" and answer["request"]["status"] != "cancelled"
+    assert "保安" in answer["reply"]["text"]
+
+
 def test_not_understood_twice_puts_the_owner_through_to_the_butler(hub) -> None:
     first, second = hub.conversation("panel-3-1201", "呃 那个 阿巴阿巴", "嗯 那个 呜啦呜啦")
     assert first["request"] is None and first["expect"] is None

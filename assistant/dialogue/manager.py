@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from assistant.clock import Clock
@@ -129,6 +129,8 @@ class DialogueManager:
         ctx = _Context(turn, db, now, result, state, owner, lang, bool(owner and owner.elderly))
         self._step(ctx)
         assert ctx.reply is not None
+        if ctx.expect != "confirm":
+            state["cancel_target"] = None  # an offer to cancel lives only while its question is open
         state.update(lang=lang, expect=ctx.expect, last_reply=ctx.reply.to_dict(),
                      owner_id=owner.id if owner else state.get("owner_id"))
         row.state, row.updated_at = state, now
@@ -241,6 +243,8 @@ class DialogueManager:
 
     # --- answers to questions ---------------------------------------------------------
     def _on_confirm(self, ctx: _Context) -> None:
+        if ctx.state.get("cancel_target"):
+            return self._on_cancel_offer(ctx)
         intent = ctx.result.intent.name
         if intent == "affirm":
             return self._dispatch(ctx)
@@ -320,6 +324,8 @@ class DialogueManager:
             ctx.reply = self._reply(ctx, say("nothing_to_repeat", ctx.lang))
 
     def _cancel(self, ctx: _Context) -> None:
+        if ctx.state.get("cancel_target") and ctx.state.get("expect") == "confirm":
+            return self._on_cancel_offer(ctx)
         if ctx.state.get("pending") or ctx.state.get("expect"):
             ctx.state.update(pending=None, clarify=None, failures=0)
             ctx.reply = self._reply(ctx, say("cancelled", ctx.lang))
@@ -331,7 +337,64 @@ class DialogueManager:
             ctx.request = request
             ctx.reply = self._reply(ctx, say("cancelled_request", ctx.lang))
             return
-        ctx.reply = self._reply(ctx, say("nothing_to_cancel", ctx.lang))
+        if short_answer(ctx.result.text) == "cancel":  # a bare "算了" / "never mind" with nothing going on
+            ctx.reply = self._reply(ctx, say("nothing_to_cancel", ctx.lang))
+            return
+        self._offer_cancel(ctx)
+
+    def _offer_cancel(self, ctx: _Context) -> None:
+        """A cancel with no request of this conversation: find the owner's open one and ask before cancelling it.
+
+        Said on another day ("明天来修空调的师傅别来了"), it names the request by its topic;
+        cancelling is not undone by a butler's call, so the owner hears which one and says yes first.
+        """
+        query = self._requests_query(ctx)
+        if query is None:  # nobody known at a kiosk: a person sorts it out
+            ctx.state["pending"] = {"category": "call_butler", "text": ctx.result.text, "entities": [], "slots": {}}
+            return self._dispatch(ctx, reply_key="handoff")
+        hinted = _hinted_categories(ctx.result.text)
+        open_query = query.where(ServiceRequest.status.in_(OPEN_STATUSES))
+        if hinted:
+            open_query = open_query.where(ServiceRequest.category.in_(hinted))
+        target = ctx.db.scalars(open_query).first()
+        if target is None:
+            text = (say("nothing_open_of", ctx.lang, category=R.CATEGORY_NAMES[ctx.lang][hinted[0]]) if hinted
+                    else say("nothing_open", ctx.lang))
+            ctx.reply = self._reply(ctx, text)
+            return
+        ctx.request = target
+        if target.category == "emergency":
+            ctx.reply = self._reply(ctx, say("emergency_stays", ctx.lang))
+            return
+        what = readback_quote(target.text, target.text, target.entities or [], ctx.lang, scale=0.5)
+        ctx.state["cancel_target"] = target.id
+        ctx.expect = "confirm"
+        ctx.reply = self._reply(ctx, say("cancel_offer_short" if ctx.elderly else "cancel_offer", ctx.lang, what=what))
+
+    def _on_cancel_offer(self, ctx: _Context) -> None:
+        """The answer to "您是要取消……吗？"."""
+        intent = ctx.result.intent.name
+        explicit = intent == "cancel" and re.search(r"取消|撤|cancel", ctx.result.text, re.I) and not re.search(
+            r"[别不]要?取消|不用取消|先别撤|don'?t cancel|do not cancel|not cancel", ctx.result.text, re.I)
+        if intent == "affirm" or explicit:
+            target = ctx.db.get(ServiceRequest, ctx.state.pop("cancel_target"))
+            if target is None or target.status not in OPEN_STATUSES:
+                ctx.reply = self._reply(ctx, say("nothing_open", ctx.lang))
+                return
+            apply_action(ctx.db, target, "cancel", f"device:{ctx.turn.device_id}", ctx.now,
+                         note="cancelled by the owner at the device")
+            ctx.request = target
+            ctx.reply = self._reply(ctx, say("cancelled", ctx.lang))
+            return
+        if intent == "deny":
+            ctx.state["cancel_target"] = None
+            ctx.reply = self._reply(ctx, say("not_cancelled", ctx.lang))
+            return
+        if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
+            ctx.state["cancel_target"] = None
+            return self._fresh(ctx)  # they asked for something else instead
+        # "算了" or "never mind" could mean either here: ask for a plain yes or no.
+        self._retry(ctx, say("confirm_yes_no", ctx.lang), keep_expect="confirm")
 
     def _unclear(self, ctx: _Context) -> None:
         """Low confidence: proceed with a clear single candidate, ask between two, or retry."""
@@ -372,18 +435,23 @@ class DialogueManager:
         ctx.request = request
         ctx.reply = self._reply(ctx, _status_sentence(request, ctx.lang))
 
-    def _latest_request(self, ctx: _Context) -> ServiceRequest | None:
+    def _requests_query(self, ctx: _Context) -> Select | None:
+        """The owner's (or the unit's) requests, newest first; None when nobody is known."""
         unit = self._unit(ctx)
         query = select(ServiceRequest).order_by(ServiceRequest.id.desc()).limit(1)
         if ctx.owner is not None:
-            query = query.where((ServiceRequest.owner_id == ctx.owner.id) | (ServiceRequest.unit == ctx.owner.unit))
-        elif unit:
-            query = query.where(ServiceRequest.unit == unit)
-        elif ctx.state.get("last_request_id"):
-            query = query.where(ServiceRequest.id == ctx.state["last_request_id"])
-        else:
+            return query.where((ServiceRequest.owner_id == ctx.owner.id) | (ServiceRequest.unit == ctx.owner.unit))
+        if unit:
+            return query.where(ServiceRequest.unit == unit)
+        if ctx.state.get("last_request_id"):
+            return query.where(ServiceRequest.id == ctx.state["last_request_id"])
+        return None
+
+    def _latest_request(self, ctx: _Context) -> ServiceRequest | None:
+        query = self._requests_query(ctx)
+        if query is None:
             return None
-        hinted = [c for c, pattern in STATUS_HINTS if re.search(pattern, ctx.result.text, re.I)]
+        hinted = _hinted_categories(ctx.result.text)
         if hinted:
             query_hinted = query.where(ServiceRequest.category.in_(hinted))
             found = (ctx.db.scalars(query_hinted.where(ServiceRequest.status.in_(OPEN_STATUSES))).first()
@@ -474,6 +542,11 @@ class DialogueManager:
         return Reply(text, ctx.lang, slow=ctx.elderly)
 
 
+def _hinted_categories(text: str) -> list[str]:
+    """The request categories an utterance names by topic ("我的报修", "the cleaning")."""
+    return [category for category, pattern in STATUS_HINTS if re.search(pattern, text, re.I)]
+
+
 def _apply_short_answer(result: NluResult, expect: str | None) -> NluResult:
     """Yes / no / cancel / say-again by rule when a question is open or the model is unsure."""
     if result.intent.name == "emergency":
@@ -481,6 +554,8 @@ def _apply_short_answer(result: NluResult, expect: str | None) -> NluResult:
     rule = short_answer(result.text)
     if rule is None:
         return result
+    if not expect and result.intent.name in {"thank", "greet", "goodbye"} and result.intent.confidence >= CONFIDENT:
+        return result  # "谢谢" with no question open is thanks, not a yes
     if expect or result.intent.name in CONVERSATION | {"nlu_fallback"} or result.intent.confidence < CONFIDENT:
         return replace(result, intent=IntentScore(rule, 1.0), rule="short_answer")
     return result
