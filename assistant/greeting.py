@@ -141,6 +141,11 @@ def _news_en(news: RequestNews) -> str:
     return f"Your {label} request has been passed on."
 
 
+def parcels_waiting(count: int, lang: str) -> str:
+    """"您有两个快递在前台。" / "You have two parcels at the front desk." (count ≥ 1)."""
+    return _parcels_en(count) if lang == "en" else _parcels_zh(count)
+
+
 def _parcels_zh(count: int) -> str:
     return f"您有{_ZH_COUNT.get(count, str(count))}个快递在前台。"
 

@@ -51,9 +51,14 @@ def collect_parcel(db: Session, parcel_id: int, now: datetime, actor: str) -> Pa
 
 def waiting_for(db: Session, owner: Owner) -> int:
     """Parcels waiting for this owner: addressed to them, or to their unit with no name."""
-    return db.scalar(select(func.count()).select_from(Parcel).where(
-        Parcel.collected_at.is_(None),
-        or_(Parcel.owner_id == owner.id, (Parcel.owner_id.is_(None)) & (Parcel.unit == owner.unit)))) or 0
+    return waiting_count(db, owner.unit, owner.id)
+
+
+def waiting_count(db: Session, unit: str, owner_id: str | None = None) -> int:
+    """Parcels waiting for ``owner_id`` (theirs and their unit's unnamed ones), or for anyone in ``unit``."""
+    mine = Parcel.unit == unit if owner_id is None else or_(
+        Parcel.owner_id == owner_id, Parcel.owner_id.is_(None) & (Parcel.unit == unit))
+    return db.scalar(select(func.count()).select_from(Parcel).where(Parcel.collected_at.is_(None), mine)) or 0
 
 
 def parcel_dict(parcel: Parcel) -> dict[str, Any]:

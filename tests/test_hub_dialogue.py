@@ -133,6 +133,27 @@ def test_an_emergency_is_not_cancelled_from_the_device(hub) -> None:
     assert "保安" in answer["reply"]["text"]
 
 
+def test_asking_after_parcels_is_answered_from_the_front_desk_log(hub) -> None:
+    nothing = hub.say("panel-3-1201", "我的快递到了吗")
+    assert nothing["expect"] is None and nothing["request"] is None
+    assert "没有" in nothing["reply"]["text"]
+    staff = hub.staff_headers("s-linna")
+    for carrier in ("顺丰", "京东"):
+        assert hub.client.post("/api/v1/parcels", json={"unit": "3-1201", "carrier": carrier},
+                               headers=staff).status_code == 201
+    offer, yes = hub.conversation("panel-3-1201", "我 的 快递 到 了 吗", "好的")
+    assert offer["expect"] == "confirm" and "两个快递" in offer["reply"]["text"]
+    assert yes["request"]["category"] == "parcel_service" and yes["request"]["assignee"]["role"] == "concierge"
+    english, no = hub.conversation("panel-3-1201", "do I have any parcels", "no")
+    assert "two parcels" in english["reply"]["text"] and english["expect"] == "confirm"
+    assert no["request"] is None and "collect" in no["reply"]["text"]
+
+
+def test_a_parcel_errand_is_still_read_back(hub) -> None:
+    answer = hub.say("panel-3-1201", "帮我把前台的快递送上来")
+    assert answer["expect"] == "confirm" and answer["reply"]["text"].startswith("您是说")
+
+
 def test_not_understood_twice_puts_the_owner_through_to_the_butler(hub) -> None:
     first, second = hub.conversation("panel-3-1201", "呃 那个 阿巴阿巴", "嗯 那个 呜啦呜啦")
     assert first["request"] is None and first["expect"] is None

@@ -33,8 +33,10 @@ from assistant.dialogue.short_answers import short_answer
 from assistant.dialogue.slots import NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots, unit_in
 from assistant.errors import BadRequest
 from assistant.estate import EstateConfig, Owner
+from assistant.greeting import parcels_waiting
 from assistant.knowledge import KnowledgeBase
 from assistant.models import OPEN_STATUSES, DialogueSession, ServiceRequest
+from assistant.parcels import waiting_count
 from assistant.requests import NewRequest, apply_action, create_request, open_requests_by_staff
 from assistant.routing import SERVICE_CATEGORIES, Router
 from nlu.adapter import IntentScore, NluAdapter, NluResult
@@ -58,6 +60,11 @@ STATUS_HINTS = (
     ("home_watch", r"代管|看房|钥匙|home watch|key"),
     ("parking", r"车位|停车|parking"),
 )
+
+_PARCEL_QUESTION = re.compile(
+    r"吗|么|有没有|没有|到没到|到了没|几个|多少|是不是"
+    r"|^\s*(?:is|are|has|have|did|do i have)\b|\bany\b.*\b(?:parcels?|packages?|deliver(?:y|ies)|post|mail)\b"
+    r"|\b(?:arrived|come in|come yet|here yet|turned up)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +206,8 @@ class DialogueManager:
             return self._status(ctx)
         if category == "faq":
             return self._faq(ctx)
+        if category == "parcel_service" and _asks_about_parcels(ctx.result.text) and self._answer_parcels(ctx):
+            return None
         ctx.state["pending"] = {"category": category, "text": ctx.result.text,
                                 "said": owner_words(ctx.result.source_text),
                                 "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}}
@@ -249,8 +258,9 @@ class DialogueManager:
         if intent == "affirm":
             return self._dispatch(ctx)
         if intent == "deny":
+            offer = (ctx.state.get("pending") or {}).get("offer")
             ctx.state.update(pending=None, failures=0)
-            ctx.reply = self._reply(ctx, say("denied", ctx.lang))
+            ctx.reply = self._reply(ctx, say("parcels_collect" if offer == "parcels" else "denied", ctx.lang))
             return None
         if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
             return self._fresh(ctx)  # a correction: start over with the new request
@@ -461,6 +471,24 @@ class DialogueManager:
         open_first = ctx.db.scalars(query.where(ServiceRequest.status.in_(OPEN_STATUSES))).first()
         return open_first or ctx.db.scalars(query).first()
 
+    def _answer_parcels(self, ctx: _Context) -> bool:
+        """'我的快递到了吗': say what the front desk holds, and offer to bring it up; False when nobody is known."""
+        unit = self._unit(ctx)
+        if unit is None:
+            return False
+        count = waiting_count(ctx.db, unit, ctx.owner.id if ctx.owner else None)
+        if count == 0:
+            ctx.reply = self._reply(ctx, say("parcels_none", ctx.lang))
+            return True
+        ctx.state["pending"] = {"category": "parcel_service", "text": ctx.result.text,
+                                "said": owner_words(ctx.result.source_text),
+                                "entities": [e.to_dict() for e in ctx.result.entities],
+                                "slots": {"delivery": say("parcels_bring_up", ctx.lang)}, "offer": "parcels"}
+        ctx.expect = "confirm"
+        space = " " if ctx.lang == "en" else ""
+        ctx.reply = self._reply(ctx, parcels_waiting(count, ctx.lang) + space + say("parcels_offer", ctx.lang))
+        return True
+
     def _faq(self, ctx: _Context) -> None:
         answer = self.kb.answer(ctx.result.text, ctx.lang)
         if answer is not None:
@@ -540,6 +568,11 @@ class DialogueManager:
     @staticmethod
     def _reply(ctx: _Context, text: str) -> Reply:
         return Reply(text, ctx.lang, slow=ctx.elderly)
+
+
+def _asks_about_parcels(text: str) -> bool:
+    """Whether a parcel utterance asks what has come ("到了吗", "any parcels") rather than asks for a service."""
+    return bool(_PARCEL_QUESTION.search(text))
 
 
 def _hinted_categories(text: str) -> list[str]:
