@@ -58,6 +58,14 @@ def test_kiosk_asks_for_the_unit_when_nobody_is_recognised(hub) -> None:
     assert third["request"]["category"] == "repair_request"
 
 
+def test_a_detail_given_in_the_request_is_not_asked_again_after_the_unit(hub) -> None:
+    first, second, third = hub.conversation("lobby-1", "I'd like to book the tennis court for saturday at 4 pm",
+                                            "12-301", "yes")
+    assert first["expect"] == "slot:unit"
+    assert second["expect"] == "confirm" and "12-301" in second["reply"]["text"], second
+    assert third["request"]["category"] == "activity_booking"
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"
@@ -147,6 +155,8 @@ def test_asking_after_parcels_is_answered_from_the_front_desk_log(hub) -> None:
     english, no = hub.conversation("panel-3-1201", "do I have any parcels", "no")
     assert "two parcels" in english["reply"]["text"] and english["expect"] == "confirm"
     assert no["request"] is None and "collect" in no["reply"]["text"]
+    _, not_needed = hub.conversation("panel-3-1201", "快递到了没有", "不用了")
+    assert not_needed["request"] is None and "领取" in not_needed["reply"]["text"]
 
 
 def test_a_parcel_errand_is_still_read_back(hub) -> None:

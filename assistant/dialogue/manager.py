@@ -218,8 +218,9 @@ class DialogueManager:
     def _next_question(self, ctx: _Context) -> None:
         """Ask for the next missing detail, or read the request back."""
         pending = ctx.state["pending"]
-        missing = missing_slots(pending["category"], ctx.result if not pending["slots"] else
-                                self._pending_result(ctx), pending["slots"])
+        # The request's own utterance and answers so far, not this turn's answer: "12-301" given for the
+        # unit must not make the tennis court of "book the tennis court" missing.
+        missing = missing_slots(pending["category"], self._pending_result(ctx), pending["slots"])
         if missing:
             return self._ask(ctx, missing[0])
         if self._unit(ctx) is None and not self._unit_optional(ctx):
@@ -241,7 +242,8 @@ class DialogueManager:
     def _readback(self, ctx: _Context) -> None:
         pending = ctx.state["pending"]
         separator = "，" if ctx.lang == "zh" else ", "
-        quote = readback_quote(pending.get("said") or pending["text"], pending["text"], pending["entities"], ctx.lang)
+        quote = readback_quote(pending.get("said") or pending["text"], pending["text"], pending["entities"], ctx.lang,
+                               scale=0.75 if ctx.elderly else 1.0)  # fewer words for elderly owners
         what = separator.join([quote, *pending["slots"].values()])
         unit = self._unit(ctx)
         where = say("where", ctx.lang, unit=unit) if unit and ctx.turn.device_kind == "kiosk" else ""
@@ -337,8 +339,9 @@ class DialogueManager:
         if ctx.state.get("cancel_target") and ctx.state.get("expect") == "confirm":
             return self._on_cancel_offer(ctx)
         if ctx.state.get("pending") or ctx.state.get("expect"):
+            offer = (ctx.state.get("pending") or {}).get("offer")
             ctx.state.update(pending=None, clarify=None, failures=0)
-            ctx.reply = self._reply(ctx, say("cancelled", ctx.lang))
+            ctx.reply = self._reply(ctx, say("parcels_collect" if offer == "parcels" else "cancelled", ctx.lang))
             return
         request = ctx.db.get(ServiceRequest, ctx.state["last_request_id"]) if ctx.state.get("last_request_id") else None
         if request is not None and request.status in OPEN_STATUSES and request.category != "emergency":
