@@ -66,6 +66,11 @@ def test_a_detail_given_in_the_request_is_not_asked_again_after_the_unit(hub) ->
     assert third["request"]["category"] == "activity_booking"
 
 
+def test_an_utterance_without_words_is_answered_in_mandarin_unless_the_owner_speaks_english(hub) -> None:
+    assert hub.say("panel-3-1201", "？？？")["reply"]["lang"] == "zh"
+    assert hub.say("panel-2-0601", "...")["reply"]["lang"] == "en"  # John Smith's panel
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

@@ -132,7 +132,7 @@ class DialogueManager:
         state = dict(row.state)
         owner = self._owner(turn, state)
         result = _apply_short_answer(result or self.nlu.parse(turn.text), state.get("expect"))
-        lang = _choose_language(turn.lang, result, state)
+        lang = _choose_language(turn.lang, result, state, owner)
         ctx = _Context(turn, db, now, result, state, owner, lang, bool(owner and owner.elderly))
         self._step(ctx)
         assert ctx.reply is not None
@@ -597,10 +597,15 @@ def _apply_short_answer(result: NluResult, expect: str | None) -> NluResult:
     return result
 
 
-def _choose_language(given: str | None, result: NluResult, state: dict[str, Any]) -> str:
-    """The utterance's language; a bare "OK"/"yes" keeps the conversation's language."""
+def _choose_language(given: str | None, result: NluResult, state: dict[str, Any], owner: Owner | None = None) -> str:
+    """The utterance's language; a bare "OK"/"yes" keeps the conversation's language.
+
+    Text with no word in it ("？？？", "...") keeps the conversation's language, else the owner's, else Mandarin.
+    """
     if given in {"zh", "en"}:
         return given
+    if not any(ch.isalpha() for ch in result.text):
+        return state.get("lang") or (owner.lang if owner else "zh")
     detected = detect_language(result.text)
     if detected == "en" and len(result.text.split()) <= 2 and state.get("lang") == "zh":
         return "zh"
