@@ -13,6 +13,10 @@ from assistant.estate import FaqEntry
 
 MIN_SCORE = 0.18
 KEYWORD_BONUS = 0.12
+# Without one of the entry's keywords, only a close paraphrase of its question counts: shared
+# phrasing alone ("where is the nearest bank" vs "...pharmacy", "小区里有没有养老院" vs the pet
+# rules, 0.20-0.38) gave a confident wrong answer, where "I'll ask your butler" is right.
+MIN_SCORE_WITHOUT_KEYWORD = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +45,12 @@ class KnowledgeBase:
         query = self._vectorizer.transform([text])
         scores = (self._matrix @ query.T).toarray().ravel()
         lowered = text.lower()
-        best, best_score = None, 0.0
+        best, best_score, best_hits = None, 0.0, 0
         for entry, score in zip(self._entries, scores, strict=False):
             hits = sum(1 for k in entry.keywords if k.lower() in lowered)
             total = float(score) + KEYWORD_BONUS * min(hits, 3)
             if total > best_score:
-                best, best_score = entry, total
-        if best is None or best_score < MIN_SCORE:
+                best, best_score, best_hits = entry, total, hits
+        if best is None or best_score < (MIN_SCORE if best_hits else MIN_SCORE_WITHOUT_KEYWORD):
             return None
         return FaqAnswer(best.id, best.answer_zh if lang == "zh" else best.answer_en, round(best_score, 3))
