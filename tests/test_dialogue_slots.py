@@ -40,3 +40,12 @@ def test_a_named_bill_fills_the_slot(text: str, lang: str, value: str) -> None:
 def test_a_bare_answer_names_the_bill_by_keyword() -> None:
     assert answer_for_slot("bill_type", _result("水费", "zh")) == "水费"
     assert answer_for_slot("bill_type", _result("the gas one", "en")) == "gas bill"
+
+
+@pytest.mark.parametrize(("slot", "text", "tagged", "value"), [
+    ("visitor_name", "我表弟张三", "我表弟", "我表弟张三"),
+    ("visitor_name", "嗯 my cousin Kevin Li", "my cousin", "my cousin Kevin Li"),
+    ("item", "two bags of rice and some eggs", "rice", "two bags of rice and some eggs"),
+])
+def test_who_comes_and_what_to_buy_are_kept_whole(slot: str, text: str, tagged: str, value: str) -> None:
+    assert answer_for_slot(slot, _result(text, "zh" if not text.isascii() else "en", (slot, tagged))) == value

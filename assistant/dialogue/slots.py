@@ -55,6 +55,8 @@ _GENERIC_VALUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+# Answers kept whole when short: who is coming and what to buy are in the owner's words, not a tagged part.
+_WHOLE_ANSWER_SLOTS = frozenset({"visitor_name", "item"})
 _FILLERS = re.compile(r"^(?:嗯|啊|呃|那个|就是|我要|我想|是|对|帮我|请|the|a|my|uh|um|er|it's|its|it is)+\s*", re.I)
 
 
@@ -123,19 +125,21 @@ def answer_for_slot(slot: str, result: NluResult) -> str | None:
     """The value an answer gives for ``slot``, or ``None`` if it does not answer it."""
     if slot == "unit":
         return unit_in(result) or spoken_unit_answer(result.text)
+    text = result.text.strip()
+    stripped = _FILLERS.sub("", text).strip(" ,.。，!！?？")
+    if slot in _WHOLE_ANSWER_SLOTS and 0 < len(stripped) <= 40:
+        return stripped  # "我表弟 张三" is who comes, not the "我表弟" the model tagged
     values = slot_values(result, slot)
     if slot == "activity" and not values:
         values = result.entity_values("facility")
     if values:
         return values[0]
-    text = result.text.strip()
     if slot == "bill_type":
         for value, pattern in BILL_KEYWORDS:
             if re.search(pattern, text, re.I) and (value.isascii() == (result.lang == "en")):
                 return value
         return None
     # Free-text slots: a short answer is the answer ("厨房的水龙头", "two bags of rice").
-    stripped = _FILLERS.sub("", text).strip(" ,.。，!！?？")
     if 0 < len(stripped) <= 40:
         return stripped
     return None
