@@ -8,6 +8,10 @@ Rules (issue "hub core", DESIGN.md):
   unit or the recognised owner's unit, and a kiosk asks for the unit;
 - when the top two intents are close, ask which; after one failed retry, put the
   owner through to their butler — never a dead end;
+- a cancel names the request it cancels: the one just made at once, an older
+  one only after the owner hears which and says yes; emergencies stay open;
+- "我的快递到了吗" is answered from the front desk's parcel log, with an offer to
+  bring them up;
 - replies follow the utterance's language; elderly owners get shorter sentences
   and a ``slow`` hint.
 The state lives in the database, so a restarted hub continues the conversation.
@@ -61,6 +65,9 @@ STATUS_HINTS = (
     ("parking", r"车位|停车|parking"),
 )
 
+# At "您是要取消……吗？": "取消吧" is a yes, "别取消" is not.
+_SAYS_CANCEL = re.compile(r"取消|撤|cancel", re.I)
+_SAYS_KEEP = re.compile(r"[别不]要?取消|不用取消|先别撤|don'?t cancel|do not cancel|not cancel", re.I)
 _PARCEL_QUESTION = re.compile(
     r"吗|么|有没有|没有|到没到|到了没|几个|多少|是不是"
     r"|^\s*(?:is|are|has|have|did|do i have)\b|\bany\b.*\b(?:parcels?|packages?|deliver(?:y|ies)|post|mail)\b"
@@ -260,9 +267,8 @@ class DialogueManager:
         if intent == "affirm":
             return self._dispatch(ctx)
         if intent == "deny":
-            offer = (ctx.state.get("pending") or {}).get("offer")
+            ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "denied"), ctx.lang))
             ctx.state.update(pending=None, failures=0)
-            ctx.reply = self._reply(ctx, say("parcels_collect" if offer == "parcels" else "denied", ctx.lang))
             return None
         if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
             return self._fresh(ctx)  # a correction: start over with the new request
@@ -339,9 +345,8 @@ class DialogueManager:
         if ctx.state.get("cancel_target") and ctx.state.get("expect") == "confirm":
             return self._on_cancel_offer(ctx)
         if ctx.state.get("pending") or ctx.state.get("expect"):
-            offer = (ctx.state.get("pending") or {}).get("offer")
+            ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "cancelled"), ctx.lang))
             ctx.state.update(pending=None, clarify=None, failures=0)
-            ctx.reply = self._reply(ctx, say("parcels_collect" if offer == "parcels" else "cancelled", ctx.lang))
             return
         request = ctx.db.get(ServiceRequest, ctx.state["last_request_id"]) if ctx.state.get("last_request_id") else None
         if request is not None and request.status in OPEN_STATUSES and request.category != "emergency":
@@ -387,8 +392,8 @@ class DialogueManager:
     def _on_cancel_offer(self, ctx: _Context) -> None:
         """The answer to "您是要取消……吗？"."""
         intent = ctx.result.intent.name
-        explicit = intent == "cancel" and re.search(r"取消|撤|cancel", ctx.result.text, re.I) and not re.search(
-            r"[别不]要?取消|不用取消|先别撤|don'?t cancel|do not cancel|not cancel", ctx.result.text, re.I)
+        text = ctx.result.text
+        explicit = intent == "cancel" and _SAYS_CANCEL.search(text) and not _SAYS_KEEP.search(text)
         if intent == "affirm" or explicit:
             target = ctx.db.get(ServiceRequest, ctx.state.pop("cancel_target"))
             if target is None or target.status not in OPEN_STATUSES:
@@ -571,6 +576,11 @@ class DialogueManager:
     @staticmethod
     def _reply(ctx: _Context, text: str) -> Reply:
         return Reply(text, ctx.lang, slow=ctx.elderly)
+
+
+def _declined_key(state: dict[str, Any], default: str) -> str:
+    """What to say when the owner turns down what is pending: an offer to bring parcels up has its own answer."""
+    return "parcels_collect" if (state.get("pending") or {}).get("offer") == "parcels" else default
 
 
 def _asks_about_parcels(text: str) -> bool:
