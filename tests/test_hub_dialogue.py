@@ -204,6 +204,18 @@ def test_status_is_answered_from_the_store(hub) -> None:
     assert "正在路上" in answer["reply"]["text"]
 
 
+def test_status_names_the_request_the_owner_asks_about(hub) -> None:
+    made = hub.conversation("panel-3-1201", "客厅的空调不制冷了", "对")[-1]["request"]
+    light = hub.conversation("panel-3-1201", "厨房的灯不亮了", "对")[-1]["request"]
+    aircon = hub.say("panel-3-1201", "空调修得怎么样了")
+    assert aircon["intent"]["name"] == "request_status"
+    assert aircon["request"]["id"] == made["id"] != light["id"]
+    lift = hub.say("panel-3-1201", "电梯修好了没有")
+    assert lift["request"] is None and "电梯" in lift["reply"]["text"]
+    plain = hub.say("panel-3-1201", "我报修的怎么样了")
+    assert plain["request"]["id"] == light["id"]  # nothing named: the latest
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

@@ -65,6 +65,9 @@ STATUS_HINTS = (
     ("parking", r"车位|停车|parking"),
 )
 
+# What a status question can name its request by ("空调修好了没"); a room or a time names no request.
+_NAMING_ENTITIES = frozenset({"facility", "item", "bill_type", "activity", "visitor_name"})
+_RECENT_REQUESTS = 20
 # At "您是要取消……吗？": "取消吧" is a yes, "别取消" is not.
 _SAYS_CANCEL = re.compile(r"取消|撤|cancel", re.I)
 _SAYS_KEEP = re.compile(r"[别不]要?取消|不用取消|先别撤|don'?t cancel|do not cancel|not cancel", re.I)
@@ -446,9 +449,11 @@ class DialogueManager:
 
     # --- answers from the store and the knowledge base -------------------------------
     def _status(self, ctx: _Context) -> None:
-        request = self._latest_request(ctx)
+        named = [e.value for e in ctx.result.entities if e.entity in _NAMING_ENTITIES]
+        request = self._request_about(ctx, named) if named else self._latest_request(ctx)
         if request is None:
-            ctx.reply = self._reply(ctx, say("status_none", ctx.lang))
+            none = say("status_none_about", ctx.lang, what=named[0]) if named else say("status_none", ctx.lang)
+            ctx.reply = self._reply(ctx, none)
             return
         ctx.request = request
         ctx.reply = self._reply(ctx, _status_sentence(request, ctx.lang))
@@ -478,6 +483,21 @@ class DialogueManager:
                 return found
         open_first = ctx.db.scalars(query.where(ServiceRequest.status.in_(OPEN_STATUSES))).first()
         return open_first or ctx.db.scalars(query).first()
+
+    def _request_about(self, ctx: _Context, named: list[str]) -> ServiceRequest | None:
+        """The owner's recent request about what they name ("电梯的事情"), open ones first.
+
+        Naming a thing none of their requests is about gets "none about it", not the
+        latest request about something else.
+        """
+        query = self._requests_query(ctx)
+        if query is None:
+            return None
+        wanted = {value.lower() for value in named}
+        about = [r for r in ctx.db.scalars(query.limit(_RECENT_REQUESTS)).all()
+                 if any(value in (r.text or "").lower() for value in wanted)
+                 or wanted & {str(e.get("value", "")).lower() for e in r.entities or []}]
+        return next((r for r in about if r.status in OPEN_STATUSES), about[0] if about else None)
 
     def _answer_parcels(self, ctx: _Context) -> bool:
         """'我的快递到了吗': say what the front desk holds, and offer to bring it up; False when nobody is known."""

@@ -120,6 +120,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "faq_unknown": {"zh": "这个问题我还答不上来，我请管家稍后告诉您。",
                     "en": "I don't know that yet; I'll ask your butler to get back to you."},
     "status_none": {"zh": "您目前没有正在处理的请求。", "en": "You have no open requests at the moment."},
+    "status_none_about": {"zh": "我没有找到您关于{what}的请求。",
+                          "en": "I can't find a request of yours about the {what}."},
     "timeout": {"zh": "刚才的对话已超时，请重新说一下您的需要。",
                 "en": "Our conversation timed out. Please tell me again what you need."},
 }
