@@ -71,6 +71,12 @@ def test_an_utterance_without_words_is_answered_in_mandarin_unless_the_owner_spe
     assert hub.say("panel-2-0601", "...")["reply"]["lang"] == "en"  # John Smith's panel
 
 
+def test_a_flat_number_read_out_in_english_keeps_a_mandarin_conversation_in_mandarin(hub) -> None:
+    first, second = hub.conversation("lobby-1", "我家马桶堵了", "three twelve oh one")
+    assert first["expect"] == "slot:unit"
+    assert second["reply"]["lang"] == "zh" and "3-1201" in second["reply"]["text"]
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

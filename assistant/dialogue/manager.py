@@ -636,6 +636,8 @@ def _choose_language(given: str | None, result: NluResult, state: dict[str, Any]
         return given
     if not any(ch.isalpha() for ch in result.text):
         return state.get("lang") or (owner.lang if owner else "zh")
+    if state.get("expect") == "slot:unit" and state.get("lang"):
+        return state["lang"]  # a flat number read out in English ("three twelve oh one") answers in any language
     detected = detect_language(result.text)
     if detected == "en" and len(result.text.split()) <= 2 and state.get("lang") == "zh":
         return "zh"
