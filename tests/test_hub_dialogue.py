@@ -51,6 +51,15 @@ def test_elderly_owner_gets_short_slow_replies(hub) -> None:
     assert not answer["reply"]["text"].startswith("您是说")
 
 
+def test_an_elderly_owner_hears_a_shorter_quote(hub) -> None:
+    long_request = ("我跟你说啊，我们家客厅那个空调啊，开了一晚上都不制冷，"
+                    "遥控器电池也换过了，还是不行，你们派个师傅来看看吧")
+    elderly = hub.say("lobby-1", long_request, owner_id="o-wang-jianguo")["reply"]["text"]
+    other = hub.say("lobby-1", long_request, owner_id="o-zhang-wei")["reply"]["text"]
+    quoted = [text[text.index("“") + 1:text.index("”")] for text in (elderly, other)]
+    assert len(quoted[0]) <= 31 < len(quoted[1]) <= 41 and all(q.endswith("…") for q in quoted)
+
+
 def test_kiosk_asks_for_the_unit_when_nobody_is_recognised(hub) -> None:
     first, second, third = hub.conversation("lobby-1", "我家马桶堵了", "三栋一二零一", "对")
     assert first["expect"] == "slot:unit"
