@@ -379,7 +379,7 @@ class DialogueManager:
             open_query = open_query.where(ServiceRequest.category.in_(hinted))
         target = ctx.db.scalars(open_query).first()
         if target is None:
-            text = (say("nothing_open_of", ctx.lang, category=R.CATEGORY_NAMES[ctx.lang][hinted[0]]) if hinted
+            text = (say("nothing_open_of", ctx.lang, category=_request_noun(hinted[0], ctx.lang)) if hinted
                     else say("nothing_open", ctx.lang))
             ctx.reply = self._reply(ctx, text)
             return
@@ -603,6 +603,12 @@ def _declined_key(state: dict[str, Any], default: str) -> str:
     return "parcels_collect" if (state.get("pending") or {}).get("offer") == "parcels" else default
 
 
+def _request_noun(category: str, lang: str) -> str:
+    """"报修" / "repair": a request's kind as said before "请求" / "request"."""
+    names = R.REQUEST_NOUNS_EN if lang == "en" else R.CATEGORY_NAMES["zh"]
+    return names.get(category, category)
+
+
 def _asks_about_parcels(text: str) -> bool:
     """Whether a parcel utterance asks what has come ("到了吗", "any parcels") rather than asks for a service."""
     return bool(_PARCEL_QUESTION.search(text))
@@ -663,8 +669,6 @@ def _status_sentence(request: ServiceRequest, lang: str) -> str:
         key = request.status.value if request.status.value != "new" else "assigned"
     who_zh = R.STATUS_WHO_ZH.get(request.assignee_role, "工作人员")
     who = who_zh if lang == "zh" else R.role_name(request.assignee_role, "en").removeprefix("your ").capitalize()
-    category = R.CATEGORY_NAMES[lang].get(request.category, request.category)
-    if lang == "en":
-        category = category.removeprefix("a ").removeprefix("an ")
+    category = _request_noun(request.category, lang)
     sentence = R.STATUS_PHRASES[lang][key].format(who=who, category=category)
     return sentence[0].upper() + sentence[1:] if lang == "en" else sentence

@@ -32,6 +32,13 @@ CATEGORY_NAMES = {
            "request_status": "a request's progress", "faq": "a question"},
 }
 
+# A request's kind as a noun before "request" ("Your bill payment request ..."); Mandarin uses CATEGORY_NAMES.
+REQUEST_NOUNS_EN = {"repair_request": "repair", "emergency": "emergency", "cleaning_request": "cleaning",
+                    "parcel_service": "parcel", "visitor_access": "visitor", "parking": "parking",
+                    "bill_payment": "bill payment", "errand": "errand", "complaint": "complaint",
+                    "activity_booking": "booking", "home_watch": "home watch", "health_service": "health service",
+                    "call_butler": "butler"}
+
 # What we will do, as read back before dispatching ("我{action}").
 ACTIONS = {
     "zh": {"repair_request": "请工程部师傅上门维修", "cleaning_request": "安排保洁来清理",
@@ -111,8 +118,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "not_cancelled": {"zh": "好的，不取消，我们继续为您处理。",
                       "en": "All right, I won't cancel it. It is still being handled."},
     "nothing_open": {"zh": "您目前没有可以取消的请求。", "en": "You have no open requests to cancel."},
-    "nothing_open_of": {"zh": "您没有正在处理的{category}请求。",
-                        "en": "I can't find an open request about {category}."},
+    "nothing_open_of": {"zh": "您没有正在处理的{category}请求。", "en": "You have no open {category} request."},
     "emergency_stays": {"zh": "紧急求助不能在这里取消，保安会来确认您平安。",
                         "en": "An emergency call can't be cancelled here. "
                               "Security will come to make sure you are safe."},
