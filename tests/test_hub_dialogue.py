@@ -86,6 +86,28 @@ def test_a_flat_number_read_out_in_english_keeps_a_mandarin_conversation_in_mand
     assert second["reply"]["lang"] == "zh" and "3-1201" in second["reply"]["text"]
 
 
+def test_two_requests_in_one_breath_reach_two_departments(hub) -> None:
+    first, second, third = hub.conversation("panel-3-1201", "我家空调坏了，顺便帮我交一下物业费", "对", "对")
+    assert first["expect"] == "confirm" and "物业费" not in first["reply"]["text"]
+    assert second["request"]["assignee"]["role"] == "engineering"
+    assert second["expect"] == "confirm" and "物业费" in second["reply"]["text"]  # the second is read back next
+    assert third["request"]["category"] == "bill_payment" and third["request"]["id"] != second["request"]["id"]
+
+
+def test_no_to_the_first_of_two_requests_goes_on_to_the_second(hub) -> None:
+    first, second, third = hub.conversation(
+        "panel-2-0601", "the kitchen light is broken and also can you book the tennis court for tomorrow", "no", "yes")
+    assert first["expect"] == "confirm" and "tennis" not in first["reply"]["text"]
+    assert second["request"] is None and "tennis" in second["reply"]["text"]
+    assert third["request"]["category"] == "activity_booking"
+
+
+def test_two_clauses_about_one_service_make_one_request(hub) -> None:
+    first, second = hub.conversation("panel-3-1201", "厨房的水龙头漏水了，另外卫生间的灯也不亮了", "对")
+    assert "卫生间" in first["reply"]["text"]  # both read back at once
+    assert second["request"]["category"] == "repair_request" and second["expect"] is None
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

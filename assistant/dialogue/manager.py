@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from assistant.clock import Clock
 from assistant.devices import device_place
 from assistant.dialogue import replies as R
+from assistant.dialogue.compound import split_requests
 from assistant.dialogue.quoting import owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
@@ -201,8 +202,10 @@ class DialogueManager:
 
     def _fresh(self, ctx: _Context) -> None:
         """An utterance with nothing pending."""
+        ctx.state.update(pending=None, queued=None)
+        if ctx.result.intent.name in SERVICE_CATEGORIES:
+            self._separate_requests(ctx)
         intent = ctx.result.intent.name
-        ctx.state["pending"] = None
         if intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
             self._service(ctx, intent)
         elif intent in CONVERSATION:
@@ -224,6 +227,40 @@ class DialogueManager:
         if category == "call_butler":
             return self._dispatch(ctx)
         self._next_question(ctx)
+
+    def _separate_requests(self, ctx: _Context) -> None:
+        """"空调坏了，顺便交一下物业费": handle the first request now and queue the others (different services only)."""
+        parts = split_requests(ctx.result.source_text)
+        if len(parts) < 2:
+            return
+        groups: dict[str, list[str]] = {}
+        for part in parts:
+            result = self.nlu.parse(part)
+            if result.intent.name in SERVICE_CATEGORIES and result.intent.confidence >= CONFIDENT:
+                groups.setdefault(result.intent.name, []).append(part)
+        if len(groups) < 2:
+            return  # one service, however many clauses: one request
+        separator = "，" if ctx.lang == "zh" else ", "
+        requests = []
+        for category, texts in groups.items():
+            result = self.nlu.parse(separator.join(texts))
+            requests.append(replace(result, intent=IntentScore(category, max(result.intent.confidence, CONFIDENT))))
+        ctx.result = requests[0]
+        ctx.state["queued"] = [{"category": r.intent.name, "text": r.text, "said": owner_words(r.source_text),
+                                "entities": [e.to_dict() for e in r.entities]} for r in requests[1:]]
+
+    def _next_queued(self, ctx: _Context) -> bool:
+        """After one of several requests said together, go on to the next: "还有，……对吗？"; False if none is left."""
+        queued = ctx.state.get("queued") or []
+        if not queued or ctx.reply is None:
+            return False
+        done = ctx.reply.text
+        ctx.state["pending"] = {**queued.pop(0), "slots": {}}
+        ctx.state["queued"] = queued
+        self._next_question(ctx)
+        assert ctx.reply is not None
+        ctx.reply = self._reply(ctx, done + say("and_then", ctx.lang) + ctx.reply.text)
+        return True
 
     def _next_question(self, ctx: _Context) -> None:
         """Ask for the next missing detail, or read the request back."""
@@ -272,6 +309,9 @@ class DialogueManager:
         if intent == "deny":
             ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "denied"), ctx.lang))
             ctx.state.update(pending=None, failures=0)
+            if ctx.state.get("queued"):  # not that one; the others said with it still stand
+                ctx.reply = self._reply(ctx, say("not_this_one", ctx.lang))
+                self._next_queued(ctx)
             return None
         if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
             return self._fresh(ctx)  # a correction: start over with the new request
@@ -349,7 +389,7 @@ class DialogueManager:
             return self._on_cancel_offer(ctx)
         if ctx.state.get("pending") or ctx.state.get("expect"):
             ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "cancelled"), ctx.lang))
-            ctx.state.update(pending=None, clarify=None, failures=0)
+            ctx.state.update(pending=None, clarify=None, failures=0, queued=None)
             return
         request = ctx.db.get(ServiceRequest, ctx.state["last_request_id"]) if ctx.state.get("last_request_id") else None
         if request is not None and request.status in OPEN_STATUSES and request.category != "emergency":
@@ -529,7 +569,7 @@ class DialogueManager:
     def _emergency(self, ctx: _Context) -> None:
         ctx.state.update(pending={"category": "emergency", "text": ctx.result.text,
                                   "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}},
-                         clarify=None, failures=0)
+                         clarify=None, failures=0, queued=None)
         self._dispatch(ctx, reply_key="emergency_short" if ctx.elderly else "emergency")
 
     def _handoff(self, ctx: _Context) -> None:
@@ -569,6 +609,8 @@ class DialogueManager:
         else:
             text = say(reply_key, ctx.lang, who=who)
         ctx.reply = self._reply(ctx, text)
+        if reply_key == "dispatched":
+            self._next_queued(ctx)
 
     # --- helpers ------------------------------------------------------------------------
     def _unit(self, ctx: _Context) -> str | None:

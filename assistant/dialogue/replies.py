@@ -97,6 +97,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "readback_short": {"zh": "“{what}”，{where}我{action}，对吗？",
                        "en": "\"{what}\". {where}I'll {action}. Right?"},
     "where": {"zh": "地址是{unit}，", "en": "For flat {unit}, "},
+    "and_then": {"zh": "还有，", "en": " Next: "},
+    "not_this_one": {"zh": "好的，这件先不办。", "en": "All right, not that one."},
     "confirm_yes_no": {"zh": "请说“对”或者“不对”。", "en": "Please say yes or no."},
     "dispatched": {"zh": "好的，已通知{who}，{eta}。", "en": "Done. I've told {who}; {eta}."},
     "eta": {"zh": "会在{minutes}分钟内联系您", "en": "they will contact you within {minutes} minutes"},
