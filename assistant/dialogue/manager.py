@@ -12,6 +12,8 @@ Rules (issue "hub core", DESIGN.md):
   one only after the owner hears which and says yes; emergencies stay open;
 - "我的快递到了吗" is answered from the front desk's parcel log, with an offer to
   bring them up;
+- two requests for different services in one utterance ("空调坏了，顺便交一下
+  物业费") are read back and dispatched one after the other;
 - replies follow the utterance's language; elderly owners get shorter sentences
   and a ``slow`` hint.
 The state lives in the database, so a restarted hub continues the conversation.
