@@ -108,6 +108,18 @@ def test_two_clauses_about_one_service_make_one_request(hub) -> None:
     assert second["request"]["category"] == "repair_request" and second["expect"] is None
 
 
+def test_details_added_at_the_read_back_are_kept_and_read_back(hub) -> None:
+    first, second, third = hub.conversation("panel-3-1201", "帮我 买 点 菜", "西红柿 鸡蛋 还有 一斤 猪肉", "对")
+    assert first["expect"] == "confirm"
+    assert second["expect"] == "confirm" and "猪肉" in second["reply"]["text"]
+    assert third["request"]["category"] == "errand"
+    detail = hub.client.get(f"/api/v1/requests/{third['request']['id']}",
+                            headers=hub.staff_headers("s-gaoyuan")).get_json()
+    assert "猪肉" in detail["summary"]
+    noise = hub.conversation("panel-3-1201", "客厅的灯不亮了", "呃 那个")[-1]
+    assert noise["reply"]["text"] == "请说“对”或者“不对”。"
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

@@ -37,7 +37,14 @@ from assistant.dialogue.compound import split_requests
 from assistant.dialogue.quoting import owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
-from assistant.dialogue.slots import NO_UNIT_NEEDED, answer_for_slot, is_common_area, missing_slots, unit_in
+from assistant.dialogue.slots import (
+    NO_UNIT_NEEDED,
+    added_detail,
+    answer_for_slot,
+    is_common_area,
+    missing_slots,
+    unit_in,
+)
 from assistant.errors import BadRequest
 from assistant.estate import EstateConfig, Owner
 from assistant.greeting import parcels_waiting
@@ -71,6 +78,7 @@ STATUS_HINTS = (
 # What a status question can name its request by ("空调修好了没"); a room or a time names no request.
 _NAMING_ENTITIES = frozenset({"facility", "item", "bill_type", "activity", "visitor_name"})
 _RECENT_REQUESTS = 20
+_MAX_SLOTS = 4  # details asked for plus details added at the read-back; beyond that, a plain yes or no
 # At "您是要取消……吗？": "取消吧" is a yes, "别取消" is not.
 _SAYS_CANCEL = re.compile(r"取消|撤|cancel", re.I)
 _SAYS_KEEP = re.compile(r"[别不]要?取消|不用取消|先别撤|don'?t cancel|do not cancel|not cancel", re.I)
@@ -317,6 +325,12 @@ class DialogueManager:
             return None
         if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
             return self._fresh(ctx)  # a correction: start over with the new request
+        pending = ctx.state.get("pending") or {}
+        detail = added_detail(ctx.result) if intent not in CONVERSATION and not pending.get("offer") else None
+        if detail and len(pending.get("slots", {})) < _MAX_SLOTS:
+            # "帮我买点菜" read back, then "西红柿 鸡蛋 还有一斤猪肉": what to buy, not a failed yes/no.
+            pending["slots"][f"detail{len(pending['slots'])}"] = detail
+            return self._readback(ctx)
         self._retry(ctx, say("confirm_yes_no", ctx.lang), keep_expect="confirm")
 
     def _on_slot(self, ctx: _Context, slot: str) -> None:

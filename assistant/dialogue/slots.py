@@ -143,3 +143,9 @@ def answer_for_slot(slot: str, result: NluResult) -> str | None:
     if 0 < len(stripped) <= 40:
         return stripped
     return None
+
+
+def added_detail(result: NluResult) -> str | None:
+    """What an answer to a read-back adds ("西红柿 鸡蛋 还有一斤猪肉"), fillers stripped; None if empty or long."""
+    stripped = _FILLERS.sub("", result.text.strip()).strip(" ,.。，!！?？")
+    return stripped if 2 <= len(stripped) <= 60 else None
