@@ -120,6 +120,16 @@ def test_details_added_at_the_read_back_are_kept_and_read_back(hub) -> None:
     assert noise["reply"]["text"] == "请说“对”或者“不对”。"
 
 
+def test_more_about_the_same_request_at_the_read_back_is_added_and_yes_is_no_name(hub) -> None:
+    asked, named, more, done = hub.conversation("panel-2-0601", "I have a visitor coming", "yes",
+                                                "her name is Anna Lee", "she'll arrive around 3 pm")
+    assert asked["expect"] == named["expect"] == "slot:visitor_name"  # "yes" did not become the name
+    assert more["expect"] == "confirm" and "Anna Lee" in more["reply"]["text"]
+    assert done["expect"] == "confirm" and "Anna Lee" in done["reply"]["text"] and "3 pm" in done["reply"]["text"]
+    corrected = hub.conversation("panel-3-1201", "客厅的灯不亮了", "不是，是卫生间的灯不亮")[-1]
+    assert "客厅" not in corrected["reply"]["text"]  # a correction starts over
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

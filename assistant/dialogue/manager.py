@@ -78,6 +78,9 @@ STATUS_HINTS = (
 # What a status question can name its request by ("空调修好了没"); a room or a time names no request.
 _NAMING_ENTITIES = frozenset({"facility", "item", "bill_type", "activity", "visitor_name"})
 _RECENT_REQUESTS = 20
+# At a read-back, a sentence about the same service is more detail ("she'll arrive around 3 pm") unless it
+# says it corrects ("不是，是卫生间的灯", "no, the bathroom one").
+_CORRECTION = re.compile(r"^\W*(?:不是|不对|错了|说错|搞错|no\b|not\b|nope|wrong|i mean|sorry)", re.I)
 _MAX_SLOTS = 4  # details asked for plus details added at the read-back; beyond that, a plain yes or no
 # At "您是要取消……吗？": "取消吧" is a yes, "别取消" is not.
 _SAYS_CANCEL = re.compile(r"取消|撤|cancel", re.I)
@@ -323,10 +326,12 @@ class DialogueManager:
                 ctx.reply = self._reply(ctx, say("not_this_one", ctx.lang))
                 self._next_queued(ctx)
             return None
-        if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5:
-            return self._fresh(ctx)  # a correction: start over with the new request
         pending = ctx.state.get("pending") or {}
-        detail = added_detail(ctx.result) if intent not in CONVERSATION and not pending.get("offer") else None
+        more_of_the_same = intent == pending.get("category") and not _CORRECTION.search(ctx.result.text)
+        if intent in SERVICE_CATEGORIES and ctx.result.intent.confidence >= 0.5 and not more_of_the_same:
+            return self._fresh(ctx)  # a correction: start over with the new request
+        said = owner_words(ctx.result.source_text)  # read back as said: "3 pm", not "15:00"
+        detail = added_detail(said) if intent not in CONVERSATION and not pending.get("offer") else None
         if detail and len(pending.get("slots", {})) < _MAX_SLOTS:
             # "帮我买点菜" read back, then "西红柿 鸡蛋 还有一斤猪肉": what to buy, not a failed yes/no.
             pending["slots"][f"detail{len(pending['slots'])}"] = detail
@@ -344,7 +349,7 @@ class DialogueManager:
             ctx.state.update(pending=None)
             ctx.reply = self._reply(ctx, say("denied", ctx.lang))
             return None
-        if value is None:
+        if value is None or (intent == "affirm" and slot != "unit"):  # "yes" is nobody's name
             return self._retry(ctx, R.SLOT_QUESTIONS[ctx.lang][slot], keep_expect=f"slot:{slot}")
         ctx.state["failures"] = 0
         if slot == "unit":

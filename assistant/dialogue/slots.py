@@ -145,7 +145,7 @@ def answer_for_slot(slot: str, result: NluResult) -> str | None:
     return None
 
 
-def added_detail(result: NluResult) -> str | None:
-    """What an answer to a read-back adds ("西红柿 鸡蛋 还有一斤猪肉"), fillers stripped; None if empty or long."""
-    stripped = _FILLERS.sub("", result.text.strip()).strip(" ,.。，!！?？")
+def added_detail(said: str) -> str | None:
+    """What an answer to a read-back adds ("西红柿鸡蛋还有一斤猪肉"), fillers stripped; None if empty or long."""
+    stripped = _FILLERS.sub("", said.strip()).strip(" ,.。，!！?？")
     return stripped if 2 <= len(stripped) <= 60 else None
