@@ -234,9 +234,7 @@ class DialogueManager:
             return self._faq(ctx)
         if category == "parcel_service" and _asks_about_parcels(ctx.result.text) and self._answer_parcels(ctx):
             return None
-        ctx.state["pending"] = {"category": category, "text": ctx.result.text,
-                                "said": owner_words(ctx.result.source_text),
-                                "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}}
+        ctx.state["pending"] = _request_from(ctx.result, category)
         if category == "call_butler":
             return self._dispatch(ctx)
         self._next_question(ctx)
@@ -246,34 +244,34 @@ class DialogueManager:
         parts = split_requests(ctx.result.source_text)
         if len(parts) < 2:
             return
-        groups: dict[str, list[str]] = {}
+        groups: dict[str, list[NluResult]] = {}
         for part in parts:
             result = self.nlu.parse(part)
             if result.intent.name in SERVICE_CATEGORIES and result.intent.confidence >= CONFIDENT:
-                groups.setdefault(result.intent.name, []).append(part)
+                groups.setdefault(result.intent.name, []).append(result)
         if len(groups) < 2:
             return  # one service, however many clauses: one request
         separator = "，" if ctx.lang == "zh" else ", "
         requests = []
-        for category, texts in groups.items():
-            result = self.nlu.parse(separator.join(texts))
-            requests.append(replace(result, intent=IntentScore(category, max(result.intent.confidence, CONFIDENT))))
+        for category, results in groups.items():
+            if len(results) > 1:  # several clauses of one service: parsed together, for their entities' offsets
+                joined = self.nlu.parse(separator.join(r.source_text for r in results))
+                results = [replace(joined, intent=IntentScore(category, max(joined.intent.confidence, CONFIDENT)))]
+            requests.append(results[0])
         ctx.result = requests[0]
-        ctx.state["queued"] = [{"category": r.intent.name, "text": r.text, "said": owner_words(r.source_text),
-                                "entities": [e.to_dict() for e in r.entities]} for r in requests[1:]]
+        ctx.state["queued"] = [_request_from(r, r.intent.name) for r in requests[1:]]
 
-    def _next_queued(self, ctx: _Context) -> bool:
-        """After one of several requests said together, go on to the next: "还有，……对吗？"; False if none is left."""
+    def _next_queued(self, ctx: _Context) -> None:
+        """After one of several requests said together, go on to the next: "还有，……对吗？"."""
         queued = ctx.state.get("queued") or []
         if not queued or ctx.reply is None:
-            return False
+            return
         done = ctx.reply.text
-        ctx.state["pending"] = {**queued.pop(0), "slots": {}}
+        ctx.state["pending"] = queued.pop(0)
         ctx.state["queued"] = queued
         self._next_question(ctx)
         assert ctx.reply is not None
         ctx.reply = self._reply(ctx, done + say("and_then", ctx.lang) + ctx.reply.text)
-        return True
 
     def _next_question(self, ctx: _Context) -> None:
         """Ask for the next missing detail, or read the request back."""
@@ -569,9 +567,7 @@ class DialogueManager:
         if count == 0:
             ctx.reply = self._reply(ctx, say("parcels_none", ctx.lang))
             return True
-        ctx.state["pending"] = {"category": "parcel_service", "text": ctx.result.text,
-                                "said": owner_words(ctx.result.source_text),
-                                "entities": [e.to_dict() for e in ctx.result.entities],
+        ctx.state["pending"] = {**_request_from(ctx.result, "parcel_service"),
                                 "slots": {"delivery": say("parcels_bring_up", ctx.lang)}, "offer": "parcels"}
         ctx.expect = "confirm"
         space = " " if ctx.lang == "en" else ""
@@ -659,6 +655,12 @@ class DialogueManager:
     @staticmethod
     def _reply(ctx: _Context, text: str) -> Reply:
         return Reply(text, ctx.lang, slow=ctx.elderly)
+
+
+def _request_from(result: NluResult, category: str) -> dict[str, Any]:
+    """A pending request as the dialogue state keeps it: the NLU's text, the owner's words, entities, no slots yet."""
+    return {"category": category, "text": result.text, "said": owner_words(result.source_text),
+            "entities": [e.to_dict() for e in result.entities], "slots": {}}
 
 
 def _declined_key(state: dict[str, Any], default: str) -> str:
