@@ -128,6 +128,7 @@ def test_more_about_the_same_request_at_the_read_back_is_added_and_yes_is_no_nam
     assert done["expect"] == "confirm" and "Anna Lee" in done["reply"]["text"] and "3 pm" in done["reply"]["text"]
     corrected = hub.conversation("panel-3-1201", "客厅的灯不亮了", "不是，是卫生间的灯不亮")[-1]
     assert "客厅" not in corrected["reply"]["text"]  # a correction starts over
+    assert "“卫生间的灯不亮”" in corrected["reply"]["text"]  # without its "不是，是"
 
 
 def test_missing_detail_is_asked_for(hub) -> None:

@@ -57,3 +57,28 @@ def test_a_cancel_question_names_the_request_more_briefly(lang: str) -> None:
     source = ("客厅的空调开了一晚上都不制冷，遥控器也换了电池，还是不行，麻烦派个师傅来看看" if lang == "zh" else
               "the air conditioner in the living room has not been cooling all night even with new batteries")
     assert len(_quote(source, lang, scale=0.5)) < len(_quote(source, lang))
+
+
+@pytest.mark.parametrize(("source", "lang", "quoted"), [
+    ("不是，是卫生间的灯不亮", "zh", "卫生间的灯不亮"),
+    ("不是 是 卫生间 的 灯 不亮", "zh", "卫生间的灯不亮"),  # as the recogniser prints it
+    ("错了错了，是明天下午三点", "zh", "明天下午三点"),
+    ("No, I mean the bathroom light", "en", "the bathroom light"),
+    ("sorry it's the kitchen tap that drips", "en", "the kitchen tap that drips"),
+])
+def test_a_corrections_opening_words_are_not_read_back(source: str, lang: str, quoted: str) -> None:
+    assert _quote(source, lang) == quoted  # not "您是说“不是，是卫生间的灯不亮”"
+
+
+@pytest.mark.parametrize("source", ["不是很急，但是卫生间的灯不亮", "不是我说你们，电梯又坏了",
+                                    "No hot water in the kitchen", "sorry to bother you, the lift is stuck", "不是"])
+def test_words_that_only_look_like_a_correction_are_kept(source: str) -> None:
+    lang = "en" if source.isascii() else "zh"
+    assert _quote(source, lang) == owner_words(source)
+
+
+def test_a_long_correction_keeps_the_details_its_cut_left_out() -> None:
+    source = ("不对不对，我说的是卫生间那个洗手台下面的水管一直在漏水，地上全是水了，拖都拖不干净，"
+              "麻烦你们明天下午三点半派个师傅来看看")
+    quote = _quote(source, "zh", ("location", "卫生间"), ("time", "明天15:30"))
+    assert quote.startswith("卫生间那个洗手台") and quote.endswith("，明天下午三点半")

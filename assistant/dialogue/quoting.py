@@ -21,6 +21,16 @@ _KEPT_DETAILS = ("time", "unit", "facility", "location", "item", "bill_type", "a
 _MAX_DETAILS = 3
 _ZH_CLAUSE_END = re.compile(r"[，,。；;！!？?、]")
 _TRIM = " ,，。.;；、!！?？"
+# A correction's opening words ("不是，是…", "no, I mean …") say that the last read-back was wrong; repeating
+# them in the next read-back ("您是说“不是，是卫生间的灯不亮”") makes no sense. Only a marker set off by a pause
+# (or 不是是…, as the recogniser prints "不是 是") counts, so "不是很急" and "no hot water" keep their words.
+_CORRECTION_OPENING = re.compile(
+    r"^\s*(?:(?:(?:不是|不对|错了|说错了|搞错了)(?:[\s,，。.!！、]+|(?=是|不是|不对|错了|我是说|我说的是)))+(?:我是说|我说的是|是)?[\s,，]*"
+    r"|(?:我是说|我的意思是)[\s,，]*"
+    r"|(?:no|nope|sorry|wrong)(?:[\s,.!]*(?:i mean|i meant|it's|it is)\b|\s*[,.!])[\s,]*"
+    r"|(?:i mean|i meant)\b[\s,]*)",
+    re.I,
+)
 
 
 def owner_words(source_text: str) -> str:
@@ -37,12 +47,23 @@ def readback_quote(said: str, normalised_text: str, entities: Iterable[Mapping[s
     ``scale`` shortens the quote where it only has to name the request (a question about cancelling it).
     """
     limit = int(QUOTE_LIMIT.get(lang, QUOTE_LIMIT["zh"]) * scale)
-    if len(said) <= limit:
-        return said
-    kept = _cut(said, limit, lang)
-    details = [part for part in _details_after(said, normalised_text, entities, len(kept)) if part not in kept]
+    opening = _correction_opening(said)
+    body = said[opening:]
+    if len(body) <= limit:
+        return body
+    kept = _cut(body, limit, lang)
+    left_out = _details_after(said, normalised_text, entities, opening + len(kept))
+    details = [part for part in left_out if part not in kept]
     separator = "，" if lang == "zh" else ", "
     return separator.join([kept + "…", *details[:_MAX_DETAILS]])
+
+
+def _correction_opening(said: str) -> int:
+    """How many leading characters of ``said`` only announce a correction; 0 when it has none, or nothing else."""
+    match = _CORRECTION_OPENING.match(said)
+    if match is None or not said[match.end():].strip(_TRIM):
+        return 0
+    return match.end()
 
 
 def _cut(text: str, limit: int, lang: str) -> str:
