@@ -276,6 +276,32 @@ def test_status_names_the_request_the_owner_asks_about(hub) -> None:
     assert plain["request"]["id"] == light["id"]  # nothing named: the latest
 
 
+def test_how_long_after_a_request_is_answered_about_that_request(hub) -> None:
+    _, done, how_long, who = hub.conversation("panel-3-1201", "空调不制冷了", "对", "要多长时间", "师傅叫什么名字")
+    made = done["request"]
+    assert how_long["request"]["id"] == who["request"]["id"] == made["id"]
+    assert "装修" not in how_long["reply"]["text"]  # not the knowledge base's renovation hours
+    assert how_long["reply"]["text"] == "报修已通知工程部李强，5分钟内会联系您。"
+    hub.clock.advance(150)
+    assert "3分钟内" in hub.say("panel-3-1201", "大概 多久 能 来", done["session_id"])["reply"]["text"]
+    gym = hub.say("panel-3-1201", "健身房几点开门", done["session_id"])
+    assert gym["request"] is None and "健身房" in gym["reply"]["text"]  # a question about something else
+    _, yes, english = hub.conversation("panel-2-0601", "My toilet is clogged", "yes", "how long will it take")
+    assert english["request"]["id"] == yes["request"]["id"]  # not a new request for the butler to answer
+    engineer = yes["reply"]["text"].split("told engineering ")[1].split(";")[0]  # as the dispatch named them
+    assert english["reply"]["text"] == (f"Your repair request is with engineering {engineer}; "
+                                        "they will contact you within 5 minutes.")
+
+
+def test_status_says_when_an_unanswered_request_went_further(hub) -> None:
+    made = hub.conversation("panel-3-1201", "卫生间漏水了", "对")[-1]["request"]
+    hub.clock.advance(300)
+    assert hub.services.escalator.run_due() == [made["id"]]
+    answer = hub.say("panel-3-1201", "我报修的怎么样了")
+    assert answer["request"]["id"] == made["id"]
+    assert answer["reply"]["text"].startswith("您的报修还没有人确认，已经转给工程部")
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

@@ -21,6 +21,7 @@ The state lives in the database, so a restarted hub continues the conversation.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,13 @@ STATUS_HINTS = (
 # What a status question can name its request by ("空调修好了没"); a room or a time names no request.
 _NAMING_ENTITIES = frozenset({"facility", "item", "bill_type", "activity", "visitor_name"})
 _RECENT_REQUESTS = 20
+# Right after a request is dispatched, "要多久" / "how long will it take" / "师傅叫什么" asks about that request,
+# whatever the knowledge base would match (its "时间" is the renovation hours).
+_ASKS_ABOUT_IT = re.compile(
+    r"多久|多长时间|多少分钟|要等|等多|什么时候(?:来|到|能|可以|过来|上门|修)|啥时候|几点(?:来|到|过来|上门)"
+    r"|谁(?:来|过来|上门)|叫什么|哪位"
+    r"|\bhow (?:long|soon)\b|\bwhen (?:will|are|is|can|do|does|should)\b|\bwhat time (?:will|are|is|do|does)\b"
+    r"|\bwho(?:'s| is| will be)? (?:coming|come)\b|\b(?:his|her|their) name\b|\bhow many minutes\b", re.I)
 # At a read-back, a sentence about the same service is more detail ("she'll arrive around 3 pm") unless it
 # says it corrects ("不是，是卫生间的灯", "no, the bathroom one").
 _CORRECTION = re.compile(r"^\W*(?:不是|不对|错了|说错|搞错|no\b|not\b|nope|wrong|i mean|sorry)", re.I)
@@ -219,7 +227,10 @@ class DialogueManager:
         if ctx.result.intent.name in SERVICE_CATEGORIES:
             self._separate_requests(ctx)
         intent = ctx.result.intent.name
-        if intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
+        just_made = self._asked_about_last_request(ctx)
+        if just_made is not None:
+            self._answer_status(ctx, just_made)
+        elif intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
             self._service(ctx, intent)
         elif intent in CONVERSATION:
             self._conversation(ctx, intent)
@@ -514,8 +525,28 @@ class DialogueManager:
             none = say("status_none_about", ctx.lang, what=named[0]) if named else say("status_none", ctx.lang)
             ctx.reply = self._reply(ctx, none)
             return
+        self._answer_status(ctx, request)
+
+    def _answer_status(self, ctx: _Context, request: ServiceRequest) -> None:
         ctx.request = request
-        ctx.reply = self._reply(ctx, _status_sentence(request, ctx.lang))
+        staff_name = self._staff_name(request.assignee_staff_id, ctx.lang)
+        ctx.reply = self._reply(ctx, _status_sentence(request, ctx.lang, ctx.now, staff_name))
+
+    def _asked_about_last_request(self, ctx: _Context) -> ServiceRequest | None:
+        """The request this conversation just made, when the owner asks how long it will take or who is coming.
+
+        Only a question that names nothing else counts ("健身房几点开门" is still a question for the
+        knowledge base), and only while that request is open.
+        """
+        last_id = ctx.state.get("last_request_id")
+        if not last_id or ctx.result.intent.name not in {"faq", "nlu_fallback", "request_status"}:
+            return None
+        if not _ASKS_ABOUT_IT.search(ctx.result.text):
+            return None
+        if any(e.entity in _NAMING_ENTITIES or e.entity == "location" for e in ctx.result.entities):
+            return None
+        request = ctx.db.get(ServiceRequest, last_id)
+        return request if request is not None and request.status in OPEN_STATUSES else None
 
     def _requests_query(self, ctx: _Context) -> Select | None:
         """The owner's (or the unit's) requests, newest first; None when nobody is known."""
@@ -725,15 +756,31 @@ def _address(owner: Owner | None, lang: str) -> str | None:
     return f"{owner.surname}{owner.honorific}"
 
 
-def _status_sentence(request: ServiceRequest, lang: str) -> str:
-    if request.on_site_at and request.status.value == "in_progress":
+def _status_sentence(request: ServiceRequest, lang: str, now: datetime, staff_name: str | None = None) -> str:
+    """Where a request stands, said so that "when will they come?" is answered: who has it and by when."""
+    status = request.status.value
+    minutes = _minutes_left(request.ack_deadline, now) if status in {"new", "assigned"} else None
+    if request.on_site_at and status == "in_progress":
         key = "on_site"
-    elif request.started_at and request.status.value == "in_progress":
+    elif request.started_at and status == "in_progress":
         key = "en_route"
+    elif status in {"new", "assigned"}:
+        key = "assigned" if minutes is None else "escalated" if request.escalation_level else "assigned_due"
     else:
-        key = request.status.value if request.status.value != "new" else "assigned"
-    who_zh = R.STATUS_WHO_ZH.get(request.assignee_role, "工作人员")
-    who = who_zh if lang == "zh" else R.role_name(request.assignee_role, "en").removeprefix("your ").capitalize()
+        key = status
+    if key in {"assigned", "assigned_due", "escalated"}:  # as the dispatch said it: 工程部李强 / engineering Li Qiang
+        who = R.role_name(request.assignee_role, lang, staff_name)
+    else:
+        who_zh = R.STATUS_WHO_ZH.get(request.assignee_role, "工作人员")
+        who = f"{who_zh}{staff_name or ''}" if lang == "zh" else \
+            " ".join(filter(None, [R.role_name(request.assignee_role, "en").removeprefix("your "), staff_name]))
     category = _request_noun(request.category, lang)
-    sentence = R.STATUS_PHRASES[lang][key].format(who=who, category=category)
+    sentence = R.STATUS_PHRASES[lang][key].format(who=who, category=category, minutes=minutes)
     return sentence[0].upper() + sentence[1:] if lang == "en" else sentence
+
+
+def _minutes_left(deadline: datetime | None, now: datetime) -> int | None:
+    """Whole minutes until an acknowledgement deadline, rounded up; None when there is none or it has passed."""
+    if deadline is None or deadline <= now:
+        return None
+    return math.ceil((deadline - now).total_seconds() / 60)

@@ -136,6 +136,8 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 STATUS_PHRASES = {
     "zh": {"assigned": "{category}已通知{who}，正在等待确认。",
+           "assigned_due": "{category}已通知{who}，{minutes}分钟内会联系您。",
+           "escalated": "您的{category}还没有人确认，已经转给{who}，{minutes}分钟内会联系您。",
            "acknowledged": "{who}已确认，正在安排。",
            "en_route": "{who}已确认，正在路上。",
            "on_site": "{who}已经到了。",
@@ -143,6 +145,9 @@ STATUS_PHRASES = {
            "closed": "{category}已经处理完了。",
            "cancelled": "{category}已经取消了。"},
     "en": {"assigned": "Your {category} request is with {who}, waiting to be confirmed.",
+           "assigned_due": "Your {category} request is with {who}; they will contact you within {minutes} minutes.",
+           "escalated": "Nobody had confirmed your {category} request, so it has gone to {who}; "
+                        "they will contact you within {minutes} minutes.",
            "acknowledged": "{who} has confirmed and is arranging it.",
            "en_route": "{who} has confirmed and is on the way.",
            "on_site": "{who} is there now.",
