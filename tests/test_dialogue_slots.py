@@ -49,3 +49,25 @@ def test_a_bare_answer_names_the_bill_by_keyword() -> None:
 ])
 def test_who_comes_and_what_to_buy_are_kept_whole(slot: str, text: str, tagged: str, value: str) -> None:
     assert answer_for_slot(slot, _result(text, "zh" if not text.isascii() else "en", (slot, tagged))) == value
+
+
+@pytest.mark.parametrize(("text", "missing"), [
+    ("帮我买点东西", ["item"]),
+    ("帮我跑个腿", ["item"]),
+    ("can you run an errand for me", ["item"]),
+    ("帮我叫辆出租车去机场", []),  # says what to do; there is nothing to buy
+    ("could you get me a taxi to the airport at 6 tomorrow morning", []),
+    ("pick up my dry cleaning please", []),
+    ("帮我把这个表交到居委会", []),
+])
+def test_an_errand_is_asked_what_it_is_only_when_it_does_not_say(text: str, missing: list[str]) -> None:
+    assert missing_slots("errand", _result(text, "en" if text.isascii() else "zh"), {}) == missing
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("actually make it two bottles", "actually make it two bottles"),  # "actually" keeps its "a"
+    ("a bottle of soy sauce", "bottle of soy sauce"),
+    ("嗯那个两箱矿泉水", "两箱矿泉水"),
+])
+def test_fillers_are_whole_words(text: str, value: str) -> None:
+    assert answer_for_slot("item", _result(text, "en" if text.isascii() else "zh")) == value

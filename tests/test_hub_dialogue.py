@@ -224,6 +224,13 @@ def test_asking_after_parcels_is_answered_from_the_front_desk_log(hub) -> None:
     assert not_needed["request"] is None and "领取" in not_needed["reply"]["text"]
 
 
+def test_an_errand_that_says_what_to_do_is_read_back_without_asking_what_to_buy(hub) -> None:
+    taxi = hub.say("panel-2-0601", "could you get me a taxi to the airport at 6 tomorrow morning")
+    assert taxi["expect"] == "confirm" and "taxi" in taxi["reply"]["text"]
+    vague = hub.say("panel-3-1201", "帮我 买 点 东西")
+    assert vague["expect"] == "slot:item" and vague["reply"]["text"] == "请问需要帮您买什么，或者办什么事？"
+
+
 def test_a_parcel_errand_is_still_read_back(hub) -> None:
     answer = hub.say("panel-3-1201", "帮我把前台的快递送上来")
     assert answer["expect"] == "confirm" and answer["reply"]["text"].startswith("您是说")

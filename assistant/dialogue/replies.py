@@ -60,11 +60,11 @@ ACTIONS = {
 SLOT_QUESTIONS = {
     "zh": {"facility": "请问是什么东西坏了？", "unit": "请问您住几栋几号？比如三栋一二零一。",
            "bill_type": "请问交哪一项？水费、电费、燃气费，还是物业费？",
-           "item": "请问需要帮您买什么？", "visitor_name": "请问访客怎么称呼？",
+           "item": "请问需要帮您买什么，或者办什么事？", "visitor_name": "请问访客怎么称呼？",
            "activity": "请问您想预约什么活动或场地？"},
     "en": {"facility": "What is broken, please?", "unit": "Which flat are you in? For example 3-1201.",
            "bill_type": "Which bill: water, electricity, gas or the property fee?",
-           "item": "What would you like us to get for you?", "visitor_name": "What is your visitor's name?",
+           "item": "What would you like us to get or do for you?", "visitor_name": "What is your visitor's name?",
            "activity": "Which activity or place would you like to book?"},
 }
 

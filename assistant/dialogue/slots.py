@@ -57,7 +57,9 @@ _GENERIC_VALUES: dict[str, re.Pattern[str]] = {
 }
 # Answers kept whole when short: who is coming and what to buy are in the owner's words, not a tagged part.
 _WHOLE_ANSWER_SLOTS = frozenset({"visitor_name", "item"})
-_FILLERS = re.compile(r"^(?:嗯|啊|呃|那个|就是|我要|我想|是|对|帮我|请|the|a|my|uh|um|er|it's|its|it is)+\s*", re.I)
+# Leading fillers of a short answer; English ones only as whole words ("actually" keeps its "a").
+_FILLERS = re.compile(r"^(?:嗯|啊|呃|那个|就是|我要|我想|是|对|帮我|请|(?:the|a|my|uh|um|er|it's|its|it is)\b)+\s*",
+                      re.I)
 
 
 def slot_values(result: NluResult, slot: str) -> list[str]:
@@ -73,6 +75,22 @@ def describes_problem(result: NluResult) -> bool:
     return not _GENERIC_REPAIR.match(result.text)
 
 
+# An errand that says only that it is one ("帮我买点东西", "can you run an errand for me"): ask what it is.
+# Anything more ("帮我叫辆出租车去机场", "pick up my dry cleaning") says what to do, item or not.
+_GENERIC_ERRAND = re.compile(
+    r"^(?:我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|点|一点|些|一些|个|"
+    r"东西|事|事情|买|代买|代办|办|跑腿|跑个腿|跑一趟|去|吗|啊|呀|吧|嗯|的|了|,|\.|!|\?|，|。|！|？|\s)*$"
+    r"|^(?:hi|hello|please|i|we|need|want|would|like|to|a|an|the|some|something|things|stuff|few|bits|"
+    r"could|can|you|help|me|with|my|for|do|done|run|errand|errands|buy|get|shopping|pick|up|\W|\s)*$",
+    re.I,
+)
+
+
+def says_what_to_do(result: NluResult) -> bool:
+    """True when an errand says what it is, even with no item: a taxi to book, a form to hand in."""
+    return not _GENERIC_ERRAND.match(result.text)
+
+
 def missing_slots(category: str, result: NluResult, filled: dict[str, str]) -> list[str]:
     """Slots of ``category`` that neither the utterance nor earlier answers filled."""
     missing = []
@@ -82,6 +100,8 @@ def missing_slots(category: str, result: NluResult, filled: dict[str, str]) -> l
         if slot == "facility" and describes_problem(result):
             continue
         if slot == "activity" and result.entity_values("facility"):
+            continue
+        if slot == "item" and says_what_to_do(result):
             continue
         if slot_values(result, slot):
             continue
