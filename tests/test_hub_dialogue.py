@@ -309,6 +309,15 @@ def test_status_says_when_an_unanswered_request_went_further(hub) -> None:
     assert answer["reply"]["text"].startswith("您的报修还没有人确认，已经转给工程部")
 
 
+def test_a_stranger_at_the_kiosk_is_asked_whose_requests_before_hearing_their_status(hub) -> None:
+    made = hub.conversation("panel-3-1201", "卫生间漏水了", "对")[-1]["request"]
+    asked, answered = hub.conversation("lobby-1", "我报修的怎么样了", "三栋一二零一")
+    assert asked["expect"] == "slot:unit"  # not "您目前没有正在处理的请求", which nobody knows yet
+    assert answered["request"]["id"] == made["id"] and "工程部" in answered["reply"]["text"]
+    nothing = hub.conversation("lobby-1", "how is my repair going", "five dash eight oh two")[-1]
+    assert nothing["request"] is None and nothing["reply"]["text"] == "You have no open requests at the moment."
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

@@ -361,6 +361,11 @@ class DialogueManager:
         if value is None or (intent == "affirm" and slot != "unit"):  # "yes" is nobody's name
             return self._retry(ctx, R.SLOT_QUESTIONS[ctx.lang][slot], keep_expect=f"slot:{slot}")
         ctx.state["failures"] = 0
+        if slot == "unit" and ctx.state["pending"]["category"] == "request_status":
+            ctx.state["unit"] = value  # "我报修的怎么样了" at the kiosk, then "3-1201": answer the question
+            ctx.result = self._pending_result(ctx)
+            ctx.state["pending"] = None
+            return self._status(ctx)
         if slot == "unit":
             ctx.state["unit"] = value
         else:
@@ -519,6 +524,9 @@ class DialogueManager:
 
     # --- answers from the store and the knowledge base -------------------------------
     def _status(self, ctx: _Context) -> None:
+        if self._requests_query(ctx) is None:  # a stranger at the kiosk: "you have none" would be a guess
+            ctx.state["pending"] = _request_from(ctx.result, "request_status")
+            return self._ask(ctx, "unit")
         named = [e.value for e in ctx.result.entities if e.entity in _NAMING_ENTITIES]
         request = self._request_about(ctx, named) if named else self._latest_request(ctx)
         if request is None:
