@@ -82,3 +82,13 @@ def test_a_long_correction_keeps_the_details_its_cut_left_out() -> None:
               "麻烦你们明天下午三点半派个师傅来看看")
     quote = _quote(source, "zh", ("location", "卫生间"), ("time", "明天15:30"))
     assert quote.startswith("卫生间那个洗手台") and quote.endswith("，明天下午三点半")
+
+
+@pytest.mark.parametrize(("source", "lang", "quoted"), [
+    ("哎 那个 那个 我家 那个 马桶 又 堵 了 堵 了", "zh", "我家那个马桶又堵了"),
+    ("嗯，卧室的灯一闪一闪的", "zh", "卧室的灯一闪一闪的"),  # reduplication that means something stays
+    ("um so the the light in my bathroom is uh broken", "en", "the light in my bathroom is broken"),
+    ("please send someone to flat one one oh two", "en", "please send someone to flat one one oh two"),
+])
+def test_pause_fillers_and_stammers_are_not_read_back(source: str, lang: str, quoted: str) -> None:
+    assert _quote(source, lang) == quoted

@@ -32,6 +32,21 @@ _CORRECTION_OPENING = re.compile(
     re.I,
 )
 
+# Sounds that only fill a pause at the start ("哎 那个 那个 我家……", "um, so the light …"), and repeats of a
+# filler or of a clause end ("那个那个", "堵了堵了", "the the"): a read-back that repeats them is longer for
+# nothing, above all for elderly owners. Reduplication that carries meaning (看看, 一闪一闪, 谢谢) is kept.
+_FILLER_OPENING = re.compile(
+    r"(?:哎呀|哎哟|哎|唉|嗯|呃|啊|喂|那个|就是说|就是)(?:[\s,，。.!！、]+|(?=[\u4e00-\u9fff]))"
+    r"|(?:um+|uh+|erm|er|well|so|okay so|ok so)(?:[\s,.!]+)",
+    re.I,
+)
+_REPEATED = (
+    (re.compile(r"(那个|这个)(?:[\s,，]*\1)+"), r"\1"),
+    (re.compile(r"([\u4e00-\u9fff]{1,3}了)(?:[\s,，]*\1)+"), r"\1"),
+    (re.compile(r"(?<![\w'])(?:um+|uh+|erm|er)\b[,]?\s*", re.I), ""),
+    (re.compile(r"\b(the|a|an|my|i|to|is|it|and|in|of)(?:\s+\1\b)+", re.I), r"\1"),  # not "one one oh two"
+)
+
 
 def owner_words(source_text: str) -> str:
     """The utterance as the owner said it: the recogniser's gaps between Chinese words closed, spaces collapsed."""
@@ -47,23 +62,33 @@ def readback_quote(said: str, normalised_text: str, entities: Iterable[Mapping[s
     ``scale`` shortens the quote where it only has to name the request (a question about cancelling it).
     """
     limit = int(QUOTE_LIMIT.get(lang, QUOTE_LIMIT["zh"]) * scale)
-    opening = _correction_opening(said)
+    opening = _opening(said)
     body = said[opening:]
-    if len(body) <= limit:
-        return body
+    if len(_tidy(body)) <= limit:
+        return _tidy(body)
     kept = _cut(body, limit, lang)
     left_out = _details_after(said, normalised_text, entities, opening + len(kept))
+    kept = _tidy(kept)
     details = [part for part in left_out if part not in kept]
     separator = "，" if lang == "zh" else ", "
     return separator.join([kept + "…", *details[:_MAX_DETAILS]])
 
 
-def _correction_opening(said: str) -> int:
-    """How many leading characters of ``said`` only announce a correction; 0 when it has none, or nothing else."""
-    match = _CORRECTION_OPENING.match(said)
-    if match is None or not said[match.end():].strip(_TRIM):
-        return 0
-    return match.end()
+def _opening(said: str) -> int:
+    """How many leading characters of ``said`` only fill a pause or announce a correction (0 if that is all)."""
+    end = 0
+    while match := (_CORRECTION_OPENING.match(said, end) or _FILLER_OPENING.match(said, end)):
+        if match.end() == end:
+            break
+        end = match.end()
+    return end if said[end:].strip(_TRIM) else 0
+
+
+def _tidy(text: str) -> str:
+    """``text`` without repeated fillers and stammered clause ends ("堵了堵了" → "堵了")."""
+    for pattern, replacement in _REPEATED:
+        text = pattern.sub(replacement, text)
+    return text.strip(_TRIM) or text
 
 
 def _cut(text: str, limit: int, lang: str) -> str:
