@@ -131,6 +131,19 @@ def test_more_about_the_same_request_at_the_read_back_is_added_and_yes_is_no_nam
     assert "“卫生间的灯不亮”" in corrected["reply"]["text"]  # without its "不是，是"
 
 
+def test_a_no_that_says_what_instead_goes_on_with_it(hub) -> None:
+    _, instead, done = hub.conversation("panel-2-0601", "the bedroom light is broken",
+                                        "no, I mean the bathroom light", "yes")
+    assert instead["expect"] == "confirm" and "bathroom light" in instead["reply"]["text"]
+    assert "bedroom" not in instead["reply"]["text"]
+    assert done["request"]["category"] == "repair_request"
+    _, detail = hub.conversation("panel-3-1201", "帮我预约明天上午的保洁", "不对，是后天下午")
+    assert detail["expect"] == "confirm" and "后天下午" in detail["reply"]["text"]  # the detail, not "请再说一遍"
+    for plain_no in ("不对 不对", "nope, wrong one", "no"):
+        answer = hub.conversation("panel-2-0601", "the bedroom light is broken", plain_no)[-1]
+        assert answer["expect"] is None and answer["request"] is None, plain_no
+
+
 def test_missing_detail_is_asked_for(hub) -> None:
     first, second, third = hub.conversation("panel-3-1201", "帮我交个费", "水费", "对")
     assert first["expect"] == "slot:bill_type"

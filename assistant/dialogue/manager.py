@@ -35,7 +35,7 @@ from assistant.clock import Clock
 from assistant.devices import device_place
 from assistant.dialogue import replies as R
 from assistant.dialogue.compound import split_requests
-from assistant.dialogue.quoting import owner_words, readback_quote
+from assistant.dialogue.quoting import correction_remainder, owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
 from assistant.dialogue.slots import (
@@ -328,6 +328,8 @@ class DialogueManager:
         intent = ctx.result.intent.name
         if intent == "affirm":
             return self._dispatch(ctx)
+        if intent == "deny" and self._corrected(ctx):
+            return None
         if intent == "deny":
             ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "denied"), ctx.lang))
             ctx.state.update(pending=None, failures=0)
@@ -346,6 +348,29 @@ class DialogueManager:
             pending["slots"][f"detail{len(pending['slots'])}"] = detail
             return self._readback(ctx)
         self._retry(ctx, say("confirm_yes_no", ctx.lang), keep_expect="confirm")
+
+    def _corrected(self, ctx: _Context) -> bool:
+        """"No, I mean the bathroom light" at a read-back: go on with what the owner says instead of the "no".
+
+        What follows the "no" is a request of its own when the model reads one; otherwise it corrects a
+        detail of the pending request ("不对，是明天下午"), which is read back with it.
+        """
+        pending = ctx.state.get("pending")
+        rest = correction_remainder(owner_words(ctx.result.source_text))
+        if not pending or pending.get("offer") or rest is None or short_answer(rest) is not None:
+            return False  # "不对，不对" / "nope, wrong one" is a plain no
+        instead = self.nlu.parse(rest)
+        if instead.intent.name in CONVERSATION and instead.intent.confidence >= 0.5 and not instead.entities:
+            return False  # "no, that's wrong": nothing said instead
+        if instead.intent.name in SERVICE_CATEGORIES and instead.intent.confidence >= 0.5:
+            ctx.result = instead
+            self._fresh(ctx)
+            return True
+        if len(pending.get("slots", {})) >= _MAX_SLOTS:
+            return False
+        pending["slots"][f"detail{len(pending['slots'])}"] = rest
+        self._readback(ctx)
+        return True
 
     def _on_slot(self, ctx: _Context, slot: str) -> None:
         intent = ctx.result.intent.name

@@ -84,6 +84,14 @@ def _opening(said: str) -> int:
     return end if said[end:].strip(_TRIM) else 0
 
 
+def correction_remainder(said: str) -> str | None:
+    """What a "no" at a read-back says instead ("no, I mean the bathroom light" → "the bathroom light"), if anything."""
+    if _CORRECTION_OPENING.match(said) is None:
+        return None
+    rest = said[_opening(said):].strip(_TRIM)
+    return rest if len(rest) >= 2 and rest != said.strip(_TRIM) else None
+
+
 def _tidy(text: str) -> str:
     """``text`` without repeated fillers and stammered clause ends ("堵了堵了" → "堵了")."""
     for pattern, replacement in _REPEATED:
