@@ -165,7 +165,7 @@ class DialogueManager:
         owner = self._owner(turn, state)
         result = _apply_short_answer(result or self.nlu.parse(turn.text), state.get("expect"))
         lang = _choose_language(turn.lang, result, state, owner)
-        ctx = _Context(turn, db, now, result, state, owner, lang, bool(owner and owner.elderly))
+        ctx = _Context(turn, db, now, result, state, owner, lang, self._elderly(turn, owner))
         self._step(ctx)
         assert ctx.reply is not None
         if ctx.expect != "confirm":
@@ -201,6 +201,18 @@ class DialogueManager:
             if len(residents) == 1:
                 return residents[0]
         return None
+
+    def _elderly(self, turn: Turn, owner: Owner | None) -> bool:
+        """Short, slow replies for an elderly owner, also at a panel whose residents are all elderly.
+
+        A panel shared by an elderly couple cannot tell which of them speaks, but either needs the slow voice.
+        """
+        if owner is not None:
+            return owner.elderly
+        if turn.device_kind != "panel" or not turn.device_unit:
+            return False
+        residents = self.estate.owners_in_unit(turn.device_unit)
+        return bool(residents) and all(resident.elderly for resident in residents)
 
     # --- the state machine ----------------------------------------------------------
     def _step(self, ctx: _Context) -> None:
