@@ -242,6 +242,10 @@ def test_asking_after_parcels_is_answered_from_the_front_desk_log(hub) -> None:
     assert no["request"] is None and "collect" in no["reply"]["text"]
     _, not_needed = hub.conversation("panel-3-1201", "快递到了没有", "不用了")
     assert not_needed["request"] is None and "领取" in not_needed["reply"]["text"]
+    logged = hub.client.post("/api/v1/parcels", json={"unit": "2-0601", "carrier": "DHL"}, headers=staff)
+    assert logged.status_code == 201
+    one = hub.say("panel-2-0601", "is there any package for me")["reply"]["text"]
+    assert one == "You have a parcel at the front desk. Shall we bring it up to you?"  # not "them"
 
 
 def test_an_errand_that_says_what_to_do_is_read_back_without_asking_what_to_buy(hub) -> None:
@@ -336,6 +340,22 @@ def test_a_stranger_at_the_kiosk_is_asked_whose_requests_before_hearing_their_st
     assert answered["request"]["id"] == made["id"] and "工程部" in answered["reply"]["text"]
     nothing = hub.conversation("lobby-1", "how is my repair going", "five dash eight oh two")[-1]
     assert nothing["request"] is None and nothing["reply"]["text"] == "You have no open requests at the moment."
+
+
+def test_the_date_and_time_are_answered_from_the_estates_clock(hub) -> None:
+    date = hub.say("panel-3-1201", "今天 几 号")  # the fake clock: Thursday 26 November, 10:00 in Shanghai
+    assert date["reply"]["text"] == "今天是11月26日，星期四，现在是上午10点整。" and date["request"] is None
+    hub.clock.advance(3 * 3600 + 25 * 60)
+    english = hub.say("panel-2-0601", "what time is it")
+    assert english["reply"]["text"] == "Today is Thursday, 26 November. It is 1:25 pm now."
+
+
+def test_a_clearly_heard_question_the_estate_cannot_answer_is_not_called_unheard(hub) -> None:
+    joke = hub.say("lobby-1", "给我讲个笑话")
+    assert joke["request"] is None and "没听清" not in joke["reply"]["text"]
+    assert "报修" in joke["reply"]["text"] and "管家" in joke["reply"]["text"]  # what it can do instead
+    english = hub.say("lobby-1", "tell me a joke")
+    assert english["request"] is None and "butler" in english["reply"]["text"]
 
 
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:

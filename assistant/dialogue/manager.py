@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from assistant.clock import Clock
 from assistant.devices import device_place
 from assistant.dialogue import replies as R
+from assistant.dialogue.clock import clock_answer
 from assistant.dialogue.compound import split_requests
 from assistant.dialogue.quoting import correction_remainder, owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
@@ -79,6 +80,12 @@ STATUS_HINTS = (
 # What a status question can name its request by ("空调修好了没"); a room or a time names no request.
 _NAMING_ENTITIES = frozenset({"facility", "item", "bill_type", "activity", "visitor_name"})
 _RECENT_REQUESTS = 20
+# "今天几号" / "what time is it": elderly owners ask the panel this; the hub's clock answers it.
+_CLOCK_QUESTION = re.compile(
+    r"(?:今天|今儿)(?:是)?(?:几号|几月几[号日]|(?:星期|礼拜|周)几|什么日子)|现在(?:是)?几点|几点了|几点钟了"
+    r"|\bwhat(?:'s| is)? the (?:time|date)\b|\bwhat time is it\b|\bwhat day is (?:it|today)\b"
+    r"|\bwhat date is it\b|\btoday'?s date\b", re.I)
+OFF_TOPIC = 0.8  # a fallback this sure was heard and understood: it is not something the estate does
 # Right after a request is dispatched, "要多久" / "how long will it take" / "师傅叫什么" asks about that request,
 # whatever the knowledge base would match (its "时间" is the renovation hours).
 _ASKS_ABOUT_IT = re.compile(
@@ -240,7 +247,9 @@ class DialogueManager:
             self._separate_requests(ctx)
         intent = ctx.result.intent.name
         just_made = self._asked_about_last_request(ctx)
-        if just_made is not None:
+        if intent in {"nlu_fallback", "faq"} and _CLOCK_QUESTION.search(ctx.result.text):
+            ctx.reply = self._reply(ctx, clock_answer(self.estate.local(ctx.now), ctx.lang))
+        elif just_made is not None:
             self._answer_status(ctx, just_made)
         elif intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
             self._service(ctx, intent)
@@ -546,6 +555,9 @@ class DialogueManager:
             return
         if services and services[0].confidence >= MIN_SERVICE_CONFIDENCE:
             return self._service(ctx, services[0].name)  # the read-back will confirm it
+        if ctx.result.intent.name == "nlu_fallback" and ctx.result.intent.confidence >= OFF_TOPIC:
+            # "给我讲个笑话" was heard; "我没听清楚" would be untrue. Say what the assistant can do instead.
+            return self._retry(ctx, say("off_topic_short" if ctx.elderly else "off_topic", ctx.lang), keep_expect=None)
         self._retry(ctx, say("not_understood", ctx.lang), keep_expect=None)
 
     def _retry(self, ctx: _Context, question: str, keep_expect: str | None) -> None:
@@ -647,7 +659,8 @@ class DialogueManager:
                                 "slots": {"delivery": say("parcels_bring_up", ctx.lang)}, "offer": "parcels"}
         ctx.expect = "confirm"
         space = " " if ctx.lang == "en" else ""
-        ctx.reply = self._reply(ctx, parcels_waiting(count, ctx.lang) + space + say("parcels_offer", ctx.lang))
+        offer = say("parcel_offer" if count == 1 else "parcels_offer", ctx.lang)
+        ctx.reply = self._reply(ctx, parcels_waiting(count, ctx.lang) + space + offer)
         return True
 
     def _faq(self, ctx: _Context) -> None:
