@@ -85,6 +85,15 @@ def record(session: Session, request: ServiceRequest, event_type: str, actor: st
     return event
 
 
+def add_owner_words(session: Session, request: ServiceRequest, actor: str, now: datetime, text: str) -> None:
+    """More words from the owner about an open request ("快来人啊，他起不来了"): kept in its history and
+    summary, and every console is told, instead of a second request for the same incident."""
+    request.summary = f"{request.summary}；{text}"[:1000]
+    request.updated_at = now
+    record(session, request, "owner_update", actor, now, {"text": text[:500]})
+    publish(session, "request.updated", request_summary(request), now)
+
+
 def get_request(session: Session, request_id: int) -> ServiceRequest:
     """:raise NotFound: no request with that id."""
     request = session.get(ServiceRequest, request_id)

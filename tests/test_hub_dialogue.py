@@ -44,6 +44,21 @@ def test_emergency_is_dispatched_first_then_told(hub) -> None:
     assert "保安" in answer["reply"]["text"]
 
 
+def test_a_second_cry_for_help_joins_the_emergency_it_belongs_to(hub) -> None:
+    first, again = hub.conversation("panel-3-1201", "救命 我 老伴 摔倒 了", "快 点 啊 他 起不来 了")
+    assert again["intent"]["name"] == "emergency" and again["request"]["id"] == first["request"]["id"]
+    assert "已经在路上" in again["reply"]["text"]
+    staff = hub.staff_headers("s-xubao")
+    history = hub.client.get(f"/api/v1/requests/{first['request']['id']}", headers=staff).get_json()
+    added = [e for e in history["events"] if e["type"] == "owner_update"]
+    assert len(added) == 1 and "起不来" in added[0]["data"]["text"]  # security reads what was added
+    listed = hub.client.get("/api/v1/requests?category=emergency", headers=staff).get_json()["requests"]
+    assert len(listed) == 1
+    hub.client.post(f"/api/v1/requests/{first['request']['id']}/resolve", headers=staff)
+    later = hub.say("panel-3-1201", "着火了", again["session_id"])
+    assert later["request"]["id"] != first["request"]["id"]  # once it is resolved, a new emergency is new
+
+
 def test_elderly_owner_gets_short_slow_replies(hub) -> None:
     answer = hub.say("lobby-1", "我家空调坏了", owner_id="o-wang-jianguo")
     assert answer["reply"]["slow"] is True

@@ -53,7 +53,7 @@ from assistant.greeting import parcels_waiting
 from assistant.knowledge import KnowledgeBase
 from assistant.models import OPEN_STATUSES, DialogueSession, ServiceRequest
 from assistant.parcels import waiting_count
-from assistant.requests import NewRequest, apply_action, create_request, open_requests_by_staff
+from assistant.requests import NewRequest, add_owner_words, apply_action, create_request, open_requests_by_staff
 from assistant.routing import SERVICE_CATEGORIES, Router
 from nlu.adapter import IntentScore, NluAdapter, NluResult
 from nlu.normalise import detect_language
@@ -85,6 +85,7 @@ _CLOCK_QUESTION = re.compile(
     r"(?:今天|今儿)(?:是)?(?:几号|几月几[号日]|(?:星期|礼拜|周)几|什么日子)|现在(?:是)?几点|几点了|几点钟了"
     r"|\bwhat(?:'s| is)? the (?:time|date)\b|\bwhat time is it\b|\bwhat day is (?:it|today)\b"
     r"|\bwhat date is it\b|\btoday'?s date\b", re.I)
+_SAME_INCIDENT = timedelta(minutes=10)  # a further cry for help from the same conversation is the same emergency
 OFF_TOPIC = 0.8  # a fallback this sure was heard and understood: it is not something the estate does
 # Right after a request is dispatched, "要多久" / "how long will it take" / "师傅叫什么" asks about that request,
 # whatever the knowledge base would match (its "时间" is the renovation hours).
@@ -673,10 +674,25 @@ class DialogueManager:
 
     # --- dispatching ----------------------------------------------------------------------
     def _emergency(self, ctx: _Context) -> None:
+        ongoing = self._ongoing_emergency(ctx)
+        if ongoing is not None:  # "快来人啊，他起不来了" after "我老伴摔倒了": one incident, one alarm
+            add_owner_words(ctx.db, ongoing, f"device:{ctx.turn.device_id}", ctx.now, ctx.result.text)
+            ctx.request = ongoing
+            ctx.state.update(pending=None, clarify=None, failures=0, queued=None)
+            ctx.reply = self._reply(ctx, say("emergency_again", ctx.lang))
+            return
         ctx.state.update(pending={"category": "emergency", "text": ctx.result.text,
                                   "entities": [e.to_dict() for e in ctx.result.entities], "slots": {}},
                          clarify=None, failures=0, queued=None)
         self._dispatch(ctx, reply_key="emergency_short" if ctx.elderly else "emergency")
+
+    def _ongoing_emergency(self, ctx: _Context) -> ServiceRequest | None:
+        """The emergency this conversation raised, while it is open and recent (a new incident gets its own)."""
+        last_id = ctx.state.get("last_request_id")
+        request = ctx.db.get(ServiceRequest, last_id) if last_id else None
+        if request is None or request.category != "emergency" or request.status not in OPEN_STATUSES:
+            return None
+        return request if ctx.now - request.created_at <= _SAME_INCIDENT else None
 
     def _handoff(self, ctx: _Context) -> None:
         """Put the owner through to a person after a failed retry."""

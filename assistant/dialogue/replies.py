@@ -111,6 +111,9 @@ _TEXTS: dict[str, dict[str, str]] = {
     "eta": {"zh": "会在{minutes}分钟内联系您", "en": "they will contact you within {minutes} minutes"},
     "emergency": {"zh": "已通知保安和值班经理，马上有人过来。请待在原地，保持冷静。",
                   "en": "Security and the duty manager are on their way now. Please stay where you are."},
+    "emergency_again": {"zh": "保安已经在路上了，您说的我已经转告他们。请别动，别着急。",
+                        "en": "Security is already on the way, and I've passed on what you said. "
+                              "Please stay where you are."},
     "emergency_short": {"zh": "已经叫保安了，马上就到。请别动，别着急。",
                         "en": "Security is on the way. Please stay where you are."},
     "denied": {"zh": "好的，请您再说一下需要什么帮助。", "en": "All right. Please tell me again what you need."},

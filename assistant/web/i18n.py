@@ -24,11 +24,12 @@ STATUS_NAMES = {
 EVENT_NAMES = {
     "zh": {"created": "创建", "assigned": "派单", "notified": "同时通知", "acknowledged": "确认受理",
            "en_route": "出发（在路上）", "on_site": "到场", "resolved": "解决", "closed": "关闭",
-           "cancelled": "取消", "reassigned": "转派", "escalated": "超时升级", "feedback": "评价"},
+           "cancelled": "取消", "reassigned": "转派", "escalated": "超时升级", "feedback": "评价",
+           "owner_update": "业主补充"},
     "en": {"created": "created", "assigned": "assigned", "notified": "also notified",
            "acknowledged": "acknowledged", "en_route": "en route", "on_site": "on site", "resolved": "resolved",
            "closed": "closed", "cancelled": "cancelled", "reassigned": "reassigned", "escalated": "escalated",
-           "feedback": "feedback"},
+           "feedback": "feedback", "owner_update": "owner added"},
 }
 
 PRIORITY_NAMES = {"zh": {"emergency": "紧急", "repair": "报修", "normal": "一般"},
