@@ -373,6 +373,17 @@ def test_a_clearly_heard_question_the_estate_cannot_answer_is_not_called_unheard
     assert english["request"] is None and "butler" in english["reply"]["text"]
 
 
+def test_a_cancel_names_the_request_it_means_by_what_it_is_about(hub) -> None:
+    kim = {"owner_id": "o-kim-minjun"}
+    washer = hub.conversation("lobby-1", "can someone come and fix my washing machine tomorrow morning", "yes",
+                              **kim)[-1]["request"]
+    hub.conversation("lobby-1", "the light in my hallway keeps flickering", "yes", **kim)
+    offer, done = hub.conversation("lobby-1", "forget about the washing machine, it's working again", "yes", **kim)
+    assert offer["request"]["id"] == washer["id"]  # not the latest request, the light
+    assert offer["reply"]["text"] == "Shall I cancel your repair request for the washing machine?"  # not a cut quote
+    assert done["request"]["status"] == "cancelled"
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

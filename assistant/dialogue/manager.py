@@ -496,10 +496,12 @@ class DialogueManager:
             ctx.state["pending"] = {"category": "call_butler", "text": ctx.result.text, "entities": [], "slots": {}}
             return self._dispatch(ctx, reply_key="handoff")
         hinted = _hinted_categories(ctx.result.text)
+        named = [e.value for e in ctx.result.entities if e.entity in _NAMING_ENTITIES]
+        about = self._request_about(ctx, named) if named else None  # "forget about the washing machine"
         open_query = query.where(ServiceRequest.status.in_(OPEN_STATUSES))
         if hinted:
             open_query = open_query.where(ServiceRequest.category.in_(hinted))
-        target = ctx.db.scalars(open_query).first()
+        target = about if about is not None and about.status in OPEN_STATUSES else ctx.db.scalars(open_query).first()
         if target is None:
             text = (say("nothing_open_of", ctx.lang, category=_request_noun(hinted[0], ctx.lang)) if hinted
                     else say("nothing_open", ctx.lang))
@@ -510,9 +512,12 @@ class DialogueManager:
             ctx.reply = self._reply(ctx, say("emergency_stays", ctx.lang))
             return
         what = readback_quote(target.text, target.text, target.entities or [], ctx.lang, scale=0.5)
+        key = "cancel_offer"
+        if "…" in what and _request_name(target, ctx.lang):  # a cut quote is hard to follow: name it instead
+            what, key = _request_name(target, ctx.lang), "cancel_offer_named"
         ctx.state["cancel_target"] = target.id
         ctx.expect = "confirm"
-        ctx.reply = self._reply(ctx, say("cancel_offer_short" if ctx.elderly else "cancel_offer", ctx.lang, what=what))
+        ctx.reply = self._reply(ctx, say(f"{key}_short" if ctx.elderly else key, ctx.lang, what=what))
 
     def _on_cancel_offer(self, ctx: _Context) -> None:
         """The answer to "您是要取消……吗？"."""
@@ -777,6 +782,15 @@ def _request_noun(category: str, lang: str) -> str:
     """"报修" / "repair": a request's kind as said before "请求" / "request"."""
     names = R.REQUEST_NOUNS_EN if lang == "en" else R.CATEGORY_NAMES["zh"]
     return names.get(category, category)
+
+
+def _request_name(request: ServiceRequest, lang: str) -> str | None:
+    """"洗衣机的报修" / "your repair request for the washing machine": a request named by what it is about."""
+    named = next((e for e in request.entities or [] if e.get("entity") in _NAMING_ENTITIES and e.get("value")), None)
+    if named is None:
+        return None
+    article = "" if named["entity"] == "visitor_name" or lang != "en" else "the "
+    return say("request_named", lang, value=named["value"], noun=_request_noun(request.category, lang), article=article)
 
 
 def _asks_about_parcels(text: str) -> bool:
