@@ -92,3 +92,10 @@ def test_a_long_correction_keeps_the_details_its_cut_left_out() -> None:
 ])
 def test_pause_fillers_and_stammers_are_not_read_back(source: str, lang: str, quoted: str) -> None:
     assert _quote(source, lang) == quoted
+
+
+def test_an_unpunctuated_request_is_cut_where_a_clause_ends() -> None:
+    """As Vosk prints Chinese: words apart, no punctuation."""
+    source = "我家 卫生间 的 热水器 不 出 热水 了 洗澡 都 没法 洗 麻烦 你们 明天 上午 派 个 师傅 过来 看看"
+    quote = _quote(source, "zh", ("location", "卫生间"), ("time", "明天上午"), scale=0.75)
+    assert quote == "我家卫生间的热水器不出热水了洗澡都没法洗…，明天上午"  # not "…派个…", and the time follows

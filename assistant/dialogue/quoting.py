@@ -20,6 +20,10 @@ QUOTE_LIMIT = {"zh": 40, "en": 80}  # characters: about ten seconds of slow spee
 _KEPT_DETAILS = ("time", "unit", "facility", "location", "item", "bill_type", "activity", "visitor_name")
 _MAX_DETAILS = 3
 _ZH_CLAUSE_END = re.compile(r"[，,。；;！!？?、]")
+# The recogniser prints no punctuation: a clause also ends after a final particle or before the words that
+# open the next one ("…热水器不出热水了洗澡都没法洗|麻烦你们明天…").
+_ZH_SOFT_END = re.compile(r"(?<=[了啊呀吧呢嘛])"
+                          r"|(?=麻烦|请你|请您|帮我|帮忙|能不能|可不可以|然后|还有|所以|但是|而且|顺便)")
 _TRIM = " ,，。.;；、!！?？"
 # A correction's opening words ("不是，是…", "no, I mean …") say that the last read-back was wrong; repeating
 # them in the next read-back ("您是说“不是，是卫生间的灯不亮”") makes no sense. Only a marker set off by a pause
@@ -107,6 +111,7 @@ def _cut(text: str, limit: int, lang: str) -> str:
             head = head.rsplit(" ", 1)[0]
     else:
         ends = [m.start() for m in _ZH_CLAUSE_END.finditer(head) if m.start() >= limit // 2]
+        ends = ends or [m.start() for m in _ZH_SOFT_END.finditer(head) if limit // 2 <= m.start() < len(head)]
         if ends:
             head = head[:ends[-1]]
     return head.rstrip(_TRIM)
