@@ -1,7 +1,8 @@
 """One turn of a device's conversation: understand, fill slots, read back, dispatch.
 
 Rules (issue "hub core", DESIGN.md):
-- emergencies are dispatched first and then told — no questions asked;
+- emergencies are dispatched first and then told — no questions asked; more cries for help in
+  the same conversation are added to that emergency, not raised again;
 - everything else is read back once and dispatched on "yes"; a request to talk
   to a person is put through at once;
 - missing details are asked one at a time; the location defaults to the panel's
@@ -14,8 +15,11 @@ Rules (issue "hub core", DESIGN.md):
   bring them up;
 - two requests for different services in one utterance ("空调坏了，顺便交一下
   物业费") are read back and dispatched one after the other;
-- replies follow the utterance's language; elderly owners get shorter sentences
-  and a ``slow`` hint.
+- a "no" that says what instead ("no, I mean the bathroom light") goes on with it;
+- "要多久" / "who is coming" right after a request is answered for that request, and
+  a status answer says who has it and within how many minutes they will call;
+- replies follow the utterance's language; elderly owners (and a panel whose
+  residents are all elderly) get shorter sentences and a ``slow`` hint.
 The state lives in the database, so a restarted hub continues the conversation.
 """
 
@@ -247,10 +251,9 @@ class DialogueManager:
         if ctx.result.intent.name in SERVICE_CATEGORIES:
             self._separate_requests(ctx)
         intent = ctx.result.intent.name
-        just_made = self._asked_about_last_request(ctx)
         if intent in {"nlu_fallback", "faq"} and _CLOCK_QUESTION.search(ctx.result.text):
             ctx.reply = self._reply(ctx, clock_answer(self.estate.local(ctx.now), ctx.lang))
-        elif just_made is not None:
+        elif (just_made := self._asked_about_last_request(ctx)) is not None:
             self._answer_status(ctx, just_made)
         elif intent in SERVICE_CATEGORIES or intent in {"request_status", "faq"}:
             self._service(ctx, intent)
