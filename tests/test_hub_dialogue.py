@@ -384,6 +384,13 @@ def test_a_cancel_names_the_request_it_means_by_what_it_is_about(hub) -> None:
     assert done["request"]["status"] == "cancelled"
 
 
+def test_a_request_after_a_greeting_is_not_answered_with_a_greeting(hub) -> None:
+    answer = hub.say("lobby-1", "hello I'm visiting my aunt in 5-1602")  # the model heard the hello loudest
+    assert answer["expect"] is not None and not answer["reply"]["text"].startswith("Hello")
+    plain = hub.say("lobby-1", "hello there")
+    assert plain["expect"] is None and plain["reply"]["text"].startswith("Hello")
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

@@ -99,3 +99,10 @@ def test_an_unpunctuated_request_is_cut_where_a_clause_ends() -> None:
     source = "我家 卫生间 的 热水器 不 出 热水 了 洗澡 都 没法 洗 麻烦 你们 明天 上午 派 个 师傅 过来 看看"
     quote = _quote(source, "zh", ("location", "卫生间"), ("time", "明天上午"), scale=0.75)
     assert quote == "我家卫生间的热水器不出热水了洗澡都没法洗…，明天上午"  # not "…派个…", and the time follows
+
+
+def test_a_greeting_before_the_request_is_not_read_back() -> None:
+    source = "hi, I've got some friends coming over for dinner tonight around seven, four people"
+    assert _quote(source, "en") == "I've got some friends coming over for dinner tonight around seven, four people"
+    assert _quote("你好 我 家 的 水龙头 一直 在 滴水", "zh") == "我家的水龙头一直在滴水"
+    assert _quote("hello", "en") == "hello"  # nothing but the greeting: kept

@@ -40,7 +40,7 @@ from assistant.devices import device_place
 from assistant.dialogue import replies as R
 from assistant.dialogue.clock import clock_answer
 from assistant.dialogue.compound import split_requests
-from assistant.dialogue.quoting import correction_remainder, owner_words, readback_quote
+from assistant.dialogue.quoting import correction_remainder, greeting_remainder, owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
 from assistant.dialogue.short_answers import short_answer
 from assistant.dialogue.slots import (
@@ -251,6 +251,8 @@ class DialogueManager:
         if ctx.result.intent.name in SERVICE_CATEGORIES:
             self._separate_requests(ctx)
         intent = ctx.result.intent.name
+        if intent == "greet" and self._request_after_greeting(ctx):
+            return self._fresh(ctx)  # "hello, I'm visiting my aunt in 5-1602": the request, not the hello
         if intent in {"nlu_fallback", "faq"} and _CLOCK_QUESTION.search(ctx.result.text):
             ctx.reply = self._reply(ctx, clock_answer(self.estate.local(ctx.now), ctx.lang))
         elif (just_made := self._asked_about_last_request(ctx)) is not None:
@@ -261,6 +263,21 @@ class DialogueManager:
             self._conversation(ctx, intent)
         else:
             self._unclear(ctx)
+
+    def _request_after_greeting(self, ctx: _Context) -> bool:
+        """A greeting the model heard louder than the request after it: parse what follows on its own.
+
+        When that is a service, a status question or a question for the knowledge base, it replaces this
+        turn's result; a greeting followed by small talk stays a greeting.
+        """
+        rest = greeting_remainder(owner_words(ctx.result.source_text))
+        if rest is None:
+            return False
+        after = self.nlu.parse(rest)
+        if after.intent.name not in SERVICE_CATEGORIES | {"request_status", "faq"} or after.intent.confidence < 0.45:
+            return False
+        ctx.result = after
+        return True
 
     def _service(self, ctx: _Context, category: str) -> None:
         ctx.state["failures"] = 0

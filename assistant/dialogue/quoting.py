@@ -44,6 +44,12 @@ _FILLER_OPENING = re.compile(
     r"|(?:um+|uh+|erm|er|well|so|okay so|ok so)(?:[\s,.!]+)",
     re.I,
 )
+# A greeting before the request ("hi, I've got friends coming", "你好，我来找……") is not part of what is read back.
+_GREETING_OPENING = re.compile(
+    r"(?:你好|您好|喂|哈喽|早上好|下午好|晚上好)[啊呀哈]?(?:[\s,，。.!！、]+|(?=[\u4e00-\u9fff])|$)"
+    r"|(?:hi|hello|hey|good (?:morning|afternoon|evening))(?:\s+there)?(?:[\s,.!]+|$)",
+    re.I,
+)
 _REPEATED = (
     (re.compile(r"(那个|这个)(?:[\s,，]*\1)+"), r"\1"),
     (re.compile(r"([\u4e00-\u9fff]{1,3}了)(?:[\s,，]*\1)+"), r"\1"),
@@ -81,7 +87,8 @@ def readback_quote(said: str, normalised_text: str, entities: Iterable[Mapping[s
 def _opening(said: str) -> int:
     """How many leading characters of ``said`` only fill a pause or announce a correction (0 if that is all)."""
     end = 0
-    while match := (_CORRECTION_OPENING.match(said, end) or _FILLER_OPENING.match(said, end)):
+    while match := (_CORRECTION_OPENING.match(said, end) or _FILLER_OPENING.match(said, end)
+                    or _GREETING_OPENING.match(said, end)):
         if match.end() == end:
             break
         end = match.end()
@@ -94,6 +101,15 @@ def correction_remainder(said: str) -> str | None:
         return None
     rest = said[_opening(said):].strip(_TRIM)
     return rest if len(rest) >= 2 and rest != said.strip(_TRIM) else None
+
+
+def greeting_remainder(said: str) -> str | None:
+    """What follows a greeting ("hello, I'm visiting my aunt in 5-1602" → "I'm visiting my aunt in 5-1602")."""
+    match = _GREETING_OPENING.match(said.lstrip())
+    if match is None:
+        return None
+    rest = said.lstrip()[match.end():].strip(_TRIM)
+    return rest if len(rest) >= 4 else None
 
 
 def _tidy(text: str) -> str:
