@@ -337,6 +337,8 @@ def test_how_long_after_a_request_is_answered_about_that_request(hub) -> None:
     engineer = yes["reply"]["text"].split("told engineering ")[1].split(";")[0]  # as the dispatch named them
     assert english["reply"]["text"] == (f"Your repair request is with engineering {engineer}; "
                                         "they will contact you within 5 minutes.")
+    later = hub.say("panel-2-0601", "how long will it take")  # a new conversation: the open request still
+    assert later["request"]["id"] == yes["request"]["id"] and later["request"]["category"] == "repair_request"
 
 
 def test_status_says_when_an_unanswered_request_went_further(hub) -> None:

@@ -694,6 +694,11 @@ class DialogueManager:
         if answer is not None:
             ctx.reply = self._reply(ctx, answer.text)
             return
+        if _ASKS_ABOUT_IT.search(ctx.result.text) and self._requests_query(ctx) is not None and not any(
+                e.entity in _NAMING_ENTITIES for e in ctx.result.entities):
+            latest = self._latest_request(ctx)  # "how long will it take", back at the panel: their open request
+            if latest is not None and latest.status in OPEN_STATUSES:
+                return self._answer_status(ctx, latest)
         ctx.state["pending"] = {"category": "call_butler", "text": ctx.result.text, "entities": [], "slots": {}}
         self._dispatch(ctx, reply_key="faq_unknown")
 
