@@ -71,3 +71,14 @@ def test_an_errand_is_asked_what_it_is_only_when_it_does_not_say(text: str, miss
 ])
 def test_fillers_are_whole_words(text: str, value: str) -> None:
     assert answer_for_slot("item", _result(text, "en" if text.isascii() else "zh")) == value
+
+
+@pytest.mark.parametrize(("text", "missing"), [
+    ("我想预约一下", ["activity"]),
+    ("帮我报个名", ["activity"]),
+    ("I'd like to make a booking", ["activity"]),
+    ("我想预约周六上午的会所包间请朋友吃饭", []),  # says what, though nothing was tagged
+    ("can I sign up for the Saturday pottery workshop", []),
+])
+def test_a_booking_is_asked_what_for_only_when_it_does_not_say(text: str, missing: list[str]) -> None:
+    assert missing_slots("activity_booking", _result(text, "en" if text.isascii() else "zh"), {}) == missing

@@ -80,10 +80,25 @@ def describes_problem(result: NluResult) -> bool:
 _GENERIC_ERRAND = re.compile(
     r"^(?:我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|点|一点|些|一些|个|"
     r"东西|事|事情|买|代买|代办|办|跑腿|跑个腿|跑一趟|去|吗|啊|呀|吧|嗯|的|了|,|\.|!|\?|，|。|！|？|\s)*$"
-    r"|^(?:hi|hello|please|i|we|need|want|would|like|to|a|an|the|some|something|things|stuff|few|bits|"
+    r"|^(?:hi|hello|please|i|we|i'd|we'd|need|want|would|like|to|a|an|the|some|something|things|stuff|few|bits|"
     r"could|can|you|help|me|with|my|for|do|done|run|errand|errands|buy|get|shopping|pick|up|\W|\s)*$",
     re.I,
 )
+
+
+# A booking that says only that it is one ("我想预约一下", "I'd like to sign up for something").
+_GENERIC_BOOKING = re.compile(
+    r"^(?:我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|个|一个|点|"
+    r"预约|预订|预定|订|约|报名|报个名|登记|活动|场地|吗|啊|呀|吧|嗯|的|了|,|\.|!|\?|，|。|！|？|\s)*$"
+    r"|^(?:hi|hello|please|i|we|i'd|we'd|need|want|would|like|to|a|an|the|some|something|could|can|you|help|me|with|"
+    r"my|for|do|make|book|booking|reserve|reservation|sign|up|join|an activity|activity|\W|\s)*$",
+    re.I,
+)
+
+
+def says_what_to_book(result: NluResult) -> bool:
+    """True when a booking says what it is for, even if no activity or facility was tagged ("会所包间请朋友吃饭")."""
+    return not _GENERIC_BOOKING.match(result.text)
 
 
 def says_what_to_do(result: NluResult) -> bool:
@@ -99,7 +114,7 @@ def missing_slots(category: str, result: NluResult, filled: dict[str, str]) -> l
             continue
         if slot == "facility" and describes_problem(result):
             continue
-        if slot == "activity" and result.entity_values("facility"):
+        if slot == "activity" and (result.entity_values("facility") or says_what_to_book(result)):
             continue
         if slot == "item" and says_what_to_do(result):
             continue
