@@ -75,25 +75,21 @@ def describes_problem(result: NluResult) -> bool:
     return not _GENERIC_REPAIR.match(result.text)
 
 
-# An errand that says only that it is one ("帮我买点东西", "can you run an errand for me"): ask what it is.
-# Anything more ("帮我叫辆出租车去机场", "pick up my dry cleaning") says what to do, item or not.
-_GENERIC_ERRAND = re.compile(
-    r"^(?:我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|点|一点|些|一些|个|"
-    r"东西|事|事情|买|代买|代办|办|跑腿|跑个腿|跑一趟|去|吗|啊|呀|吧|嗯|的|了|,|\.|!|\?|，|。|！|？|\s)*$"
-    r"|^(?:hi|hello|please|i|we|i'd|we'd|need|want|would|like|to|a|an|the|some|something|things|stuff|few|bits|"
-    r"could|can|you|help|me|with|my|for|do|done|run|errand|errands|buy|get|shopping|pick|up|\W|\s)*$",
-    re.I,
-)
+def _says_only(zh_words: str, en_words: str) -> re.Pattern[str]:
+    """A pattern for an utterance made of nothing but polite words and ``zh_words`` / ``en_words`` (``|``-joined)."""
+    zh_polite = ("我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|点|一点|个|"
+                 "吗|啊|呀|吧|嗯|的|了")
+    en_polite = ("hi|hello|please|i'd|we'd|i|we|need|want|would|like|to|an|a|the|some|something|could|can|you|"
+                 "help|me|with|my|for|do")
+    return re.compile(rf"^(?:{zh_polite}|{zh_words}|[,.!?，。！？]|\s)*$|^(?:{en_polite}|{en_words}|\W|\s)*$", re.I)
 
 
-# A booking that says only that it is one ("我想预约一下", "I'd like to sign up for something").
-_GENERIC_BOOKING = re.compile(
-    r"^(?:我|我们|你好|您好|麻烦|你们|请|帮我|帮忙|想|要|需要|我要|我想|能不能|可以|一下|个|一个|点|"
-    r"预约|预订|预定|订|约|报名|报个名|登记|活动|场地|吗|啊|呀|吧|嗯|的|了|,|\.|!|\?|，|。|！|？|\s)*$"
-    r"|^(?:hi|hello|please|i|we|i'd|we'd|need|want|would|like|to|a|an|the|some|something|could|can|you|help|me|with|"
-    r"my|for|do|make|book|booking|reserve|reservation|sign|up|join|an activity|activity|\W|\s)*$",
-    re.I,
-)
+# An errand or a booking that says only that it is one ("帮我买点东西", "run an errand for me", "我想预约一下"):
+# ask what it is. Anything more ("帮我叫辆出租车去机场", "会所包间请朋友吃饭") says it, tagged or not.
+_GENERIC_ERRAND = _says_only("些|一些|东西|事|事情|买|代买|代办|办|跑腿|跑个腿|跑一趟|去",
+                             "things|stuff|few|bits|done|run|errand|errands|buy|get|shopping|pick|up")
+_GENERIC_BOOKING = _says_only("一个|预约|预订|预定|订|约|报名|报个名|登记|活动|场地",
+                              "make|book|booking|reserve|reservation|sign|up|join|activity")
 
 
 def says_what_to_book(result: NluResult) -> bool:
