@@ -393,6 +393,17 @@ def test_a_request_after_a_greeting_is_not_answered_with_a_greeting(hub) -> None
     assert plain["expect"] is None and plain["reply"]["text"].startswith("Hello")
 
 
+def test_a_question_after_a_request_goes_to_whoever_has_it_not_into_a_new_request(hub) -> None:
+    _, paid, how_much = hub.conversation("panel-3-1201", "帮 我 交 一下 这个 月 的 电费", "对", "多少钱")
+    assert how_much["request"]["id"] == paid["request"]["id"]  # no call-butler request beside the bill
+    assert how_much["reply"]["text"].startswith("您的问题我已经一并转给管家")
+    staff = hub.staff_headers("s-wangjun")
+    history = hub.client.get(f"/api/v1/requests/{paid['request']['id']}", headers=staff).get_json()
+    assert [e["data"]["text"] for e in history["events"] if e["type"] == "owner_update"] == ["多少钱"]
+    alone = hub.say("panel-3-1201", "多少钱")  # with nothing just asked for, the butler is asked as before
+    assert alone["request"]["category"] == "call_butler"
+
+
 def test_faq_is_answered_from_the_knowledge_base(hub) -> None:
     answer = hub.say("panel-3-1201", "会所几点开门")
     assert answer["request"] is None and "会所" in answer["reply"]["text"]

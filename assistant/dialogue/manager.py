@@ -621,14 +621,18 @@ class DialogueManager:
         Only a question that names nothing else counts ("健身房几点开门" is still a question for the
         knowledge base), and only while that request is open.
         """
-        last_id = ctx.state.get("last_request_id")
-        if not last_id or ctx.result.intent.name not in {"faq", "nlu_fallback", "request_status"}:
+        if ctx.result.intent.name not in {"faq", "nlu_fallback", "request_status"}:
             return None
         if not _ASKS_ABOUT_IT.search(ctx.result.text):
             return None
         if any(e.entity in _NAMING_ENTITIES or e.entity == "location" for e in ctx.result.entities):
             return None
-        request = ctx.db.get(ServiceRequest, last_id)
+        return self._open_request_of_conversation(ctx)
+
+    def _open_request_of_conversation(self, ctx: _Context) -> ServiceRequest | None:
+        """The request this conversation made last, while it is still open."""
+        last_id = ctx.state.get("last_request_id")
+        request = ctx.db.get(ServiceRequest, last_id) if last_id else None
         return request if request is not None and request.status in OPEN_STATUSES else None
 
     def _requests_query(self, ctx: _Context) -> Select | None:
@@ -699,6 +703,15 @@ class DialogueManager:
             latest = self._latest_request(ctx)  # "how long will it take", back at the panel: their open request
             if latest is not None and latest.status in OPEN_STATUSES:
                 return self._answer_status(ctx, latest)
+        just_made = self._open_request_of_conversation(ctx)
+        if just_made is not None:
+            # "多少钱" after "帮我交电费": the person who has that request answers it; no second request.
+            add_owner_words(ctx.db, just_made, f"device:{ctx.turn.device_id}", ctx.now, ctx.result.text)
+            ctx.request = just_made
+            staff_name = self._staff_name(just_made.assignee_staff_id, ctx.lang)
+            who = R.role_name(just_made.assignee_role, ctx.lang, staff_name)
+            ctx.reply = self._reply(ctx, say("faq_passed_on", ctx.lang, who=who))
+            return
         ctx.state["pending"] = {"category": "call_butler", "text": ctx.result.text, "entities": [], "slots": {}}
         self._dispatch(ctx, reply_key="faq_unknown")
 
@@ -718,9 +731,8 @@ class DialogueManager:
 
     def _ongoing_emergency(self, ctx: _Context) -> ServiceRequest | None:
         """The emergency this conversation raised, while it is open and recent (a new incident gets its own)."""
-        last_id = ctx.state.get("last_request_id")
-        request = ctx.db.get(ServiceRequest, last_id) if last_id else None
-        if request is None or request.category != "emergency" or request.status not in OPEN_STATUSES:
+        request = self._open_request_of_conversation(ctx)
+        if request is None or request.category != "emergency":
             return None
         return request if ctx.now - request.created_at <= _SAME_INCIDENT else None
 

@@ -139,6 +139,9 @@ _TEXTS: dict[str, dict[str, str]] = {
                         "en": "An emergency call can't be cancelled here. "
                               "Security will come to make sure you are safe."},
     "nothing_to_repeat": {"zh": "请问有什么可以帮您？", "en": "How can I help you?"},
+    "faq_passed_on": {"zh": "您的问题我已经一并转给{who}，联系您时会告诉您。",
+                      "en": "I've passed your question on to {who} with your request; they'll answer it when "
+                            "they contact you."},
     "faq_unknown": {"zh": "这个问题我还答不上来，我请管家稍后告诉您。",
                     "en": "I don't know that yet; I'll ask your butler to get back to you."},
     "status_none": {"zh": "您目前没有正在处理的请求。", "en": "You have no open requests at the moment."},
