@@ -493,8 +493,8 @@ class DialogueManager:
             ctx.reply = self._reply(ctx, say(_declined_key(ctx.state, "cancelled"), ctx.lang))
             ctx.state.update(pending=None, clarify=None, failures=0, queued=None)
             return
-        request = ctx.db.get(ServiceRequest, ctx.state["last_request_id"]) if ctx.state.get("last_request_id") else None
-        if request is not None and request.status in OPEN_STATUSES and request.category != "emergency":
+        request = self._open_request_of_conversation(ctx)
+        if request is not None and request.category != "emergency":
             apply_action(ctx.db, request, "cancel", f"device:{ctx.turn.device_id}", ctx.now,
                          note="cancelled by the owner at the device")
             ctx.request = request
@@ -698,8 +698,8 @@ class DialogueManager:
         if answer is not None:
             ctx.reply = self._reply(ctx, answer.text)
             return
-        if _ASKS_ABOUT_IT.search(ctx.result.text) and self._requests_query(ctx) is not None and not any(
-                e.entity in _NAMING_ENTITIES for e in ctx.result.entities):
+        names_something = any(e.entity in _NAMING_ENTITIES for e in ctx.result.entities)
+        if _ASKS_ABOUT_IT.search(ctx.result.text) and not names_something:
             latest = self._latest_request(ctx)  # "how long will it take", back at the panel: their open request
             if latest is not None and latest.status in OPEN_STATUSES:
                 return self._answer_status(ctx, latest)

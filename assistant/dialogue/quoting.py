@@ -74,8 +74,9 @@ def readback_quote(said: str, normalised_text: str, entities: Iterable[Mapping[s
     limit = int(QUOTE_LIMIT.get(lang, QUOTE_LIMIT["zh"]) * scale)
     opening = _opening(said)
     body = said[opening:]
-    if len(_tidy(body)) <= limit:
-        return _tidy(body)
+    whole = _tidy(body)
+    if len(whole) <= limit:
+        return whole
     kept = _cut(body, limit, lang)
     left_out = _details_after(said, normalised_text, entities, opening + len(kept))
     kept = _tidy(kept)
