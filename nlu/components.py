@@ -164,7 +164,7 @@ class TransformerIntentBlender(GraphComponent):
 
     DIET and the TF-IDF regression read which words a line holds; the
     transformer (``nlu.intent_transformer``) reads how they are put together,
-    which is what most of their English misses turn on. It costs as much as
+    which is what most of their English misses turn on. It costs about twice
     the rest of a parse, so it is asked only when the blended ranking's top
     confidence is below ``consult_below``; its probabilities then get
     ``weight`` of the blend. On the held-out split that asks it for a quarter

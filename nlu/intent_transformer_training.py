@@ -4,7 +4,7 @@ The network is all-MiniLM-L6-v2 rebuilt in Keras from its safetensors, with a
 softmax layer over its mean-pooled tokens; every weight is trained. Recipe
 (nlu/data/README.md): 6 epochs, batches of 32 lines of similar length, AdamW
 at 5e-5 decaying linearly to 0, weight decay 0.01, dropout 0.1, as BERT's
-authors fine-tuned. ~65 s an epoch for 4,400 lines on this machine's two cores.
+authors fine-tuned. 50–65 s an epoch for 4,400 lines on this machine's two cores.
 Parsing never imports this module: ``nlu.intent_transformer`` reads the result in numpy.
 """
 
