@@ -81,8 +81,27 @@ class SentenceEncoderPrefetch(GraphComponent):
         return messages
 
 
+class _StoredModelComponent(GraphComponent):
+    """A trainable component whose fitted model is kept in Rasa's model storage (config, storage, model)."""
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any | None = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> _StoredModelComponent:
+        return cls(config, model_storage, resource)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentBlender(GraphComponent):
+class LinearIntentBlender(_StoredModelComponent):
     """Blend DIET's intent ranking with a linear TF-IDF classifier's.
 
     On held-out owners' phrasing a logistic regression over character and word
@@ -100,16 +119,8 @@ class LinearIntentBlender(GraphComponent):
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Any | None = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
+        super().__init__(config, model_storage, resource, model)
         self._fast = FastLinearScorer.from_pipeline(model) if model is not None else None
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> LinearIntentBlender:
-        return cls(config, model_storage, resource)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -137,9 +148,6 @@ class LinearIntentBlender(GraphComponent):
                 joblib.dump(self._model, model_dir / "linear_intents.joblib")
         return self._resource
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
@@ -159,7 +167,7 @@ class LinearIntentBlender(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TransformerIntentBlender(GraphComponent):
+class TransformerIntentBlender(_StoredModelComponent):
     """A fine-tuned English sentence transformer, consulted when the classifiers before it are unsure.
 
     DIET and the TF-IDF regression read which words a line holds; the
@@ -178,17 +186,6 @@ class TransformerIntentBlender(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {"epochs": 6, "layers": 6, "weight": 0.4, "consult_below": 0.8, "ranking_length": 10}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Any | None = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TransformerIntentBlender:
-        return cls(config, model_storage, resource)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -229,9 +226,6 @@ class TransformerIntentBlender(GraphComponent):
             (model_dir / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
         self._model = IntentTransformer(weights, classes)
         return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
