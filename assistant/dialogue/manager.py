@@ -443,11 +443,14 @@ class DialogueManager:
     def _on_clarify(self, ctx: _Context) -> None:
         options = ctx.state.get("clarify") or []
         ranked = [s.name for s in ctx.result.ranking]
-        chosen = ctx.result.intent.name if ctx.result.intent.name in options else None
-        if chosen is None:  # the owner may simply repeat one of the two names we offered
-            chosen = next((o for o in options for lang in ("zh", "en")
-                           if R.CATEGORY_NAMES[lang].get(o, "").removeprefix("a ").removeprefix("an ")
-                           in ctx.result.text.lower()), None)
+        # The owner repeating one of the two names we offered (报修) is the plainest answer there is:
+        # it wins over the classifier, which reads a bare word with little context.
+        named = [o for o in options if any(
+            (name := R.CATEGORY_NAMES[lang].get(o, "").removeprefix("a ").removeprefix("an "))
+            and name in ctx.result.text.lower() for lang in ("zh", "en"))]
+        chosen = named[0] if len(named) == 1 else None
+        if chosen is None and ctx.result.intent.name in options:
+            chosen = ctx.result.intent.name
         if chosen is None and ctx.result.intent.name == "nlu_fallback":
             chosen = next((name for name in ranked[:2] if name in options), None)
         if chosen is None:
