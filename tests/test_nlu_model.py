@@ -53,6 +53,29 @@ def test_near_misses_are_mostly_separated(nlu_adapter) -> None:
     assert len(wrong) <= 2, wrong
 
 
+# Visitors speak at the lobby kiosk too: who they are and whom they visit. Written before
+# the model that reads them was trained, and not in nlu/data (nlu/data/README.md, extra14).
+SELF_ANNOUNCED_VISITORS = [
+    "你好 我是来看我外婆的 她住八栋一五零三",
+    "您好，我是七号楼二零零一孙先生约的装窗帘的师傅",
+    "我 是 社区 的 志愿者 来 看望 三 栋 六 零 二 的 独居 老人",
+    "我找十号楼的周老师，我是她学生，约好了今天上午过来",
+    "麻烦开下门 我是二栋一一零八刘家请的育儿嫂",
+    "hi there, I'm Mrs Gao's niece, she lives in 6-1204, could you let me up",
+    "good afternoon, I'm from the water purifier company, the owner of 2-907 booked an installation",
+    "hello, I've come to visit my old teacher Mr Fang in building eight, flat ten oh three",
+    "I'm the dog walker for the family in 5-702, they said the desk would let me in",
+    "morning, I'm here to see my grandpa in 3-1602, he's expecting me",
+]
+
+
+def test_a_visitor_announcing_themself_is_a_visitor_for_the_desk(nlu_adapter) -> None:
+    """Not a greeting, a repair or a status question: the desk must be told who is at the door."""
+    wrong = [(text, result.intent.name) for text in SELF_ANNOUNCED_VISITORS
+             if (result := nlu_adapter.parse(text)).intent.name != "visitor_access"]
+    assert len(wrong) <= 2, wrong
+
+
 @pytest.mark.parametrize(
     "text",
     ["着火了", "我 老伴 摔倒 了", "家里一股煤气味", "救命啊", "我爸晕倒了", "有人被困在电梯里",
