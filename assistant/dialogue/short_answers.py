@@ -1,4 +1,4 @@
-"""Short answers recognised by rule: yes, no, cancel, say-again.
+"""Short answers recognised by rule: yes, no, cancel, say-again, and a service said by its name.
 
 At a read-back the owner answers in a word or two, and the device listens with
 a yes/no grammar; such answers must not depend on a statistical model's mood.
@@ -42,3 +42,40 @@ def short_answer(text: str) -> str | None:
         if zh.match(text) or en.match(text):
             return intent
     return None
+
+
+# What the assistant itself tells owners to say ("您可以说“报修”，或者“找管家”"), so it must never
+# depend on the model: the bare word 报修 sits mostly in status and complaint lines of the data.
+_ASK = r"(?:我|俺)?(?:想|要|想要|得|需要)?(?:请|麻烦|帮我|给我|帮忙)?"
+_ZH_SERVICES = {
+    "repair_request": r"报修|报个修|修东西",
+    "complaint": r"投诉|提个投诉",
+    "cleaning_request": r"保洁|叫保洁|约保洁",
+    "visitor_access": r"访客登记|登记访客",
+    "bill_payment": r"代缴费用|缴费|交费",
+    "errand": r"代买代办|代买|代办",
+    "activity_booking": r"活动预约|预约活动",
+    "home_watch": r"房屋代管",
+    "health_service": r"健康服务",
+    "call_butler": r"找管家|叫管家|转人工",
+}
+_EN_SERVICES = {
+    "repair_request": r"(?:a )?repair|report a repair",
+    "complaint": r"(?:a |make a )?complaint",
+    "call_butler": r"(?:my )?butler|talk to my butler",
+}
+_SERVICE_PATTERNS = [
+    (intent, re.compile(f"^{_PUNCT}{_ASK}(?:{words})(?:一下)?[吧啊呀了]*{_PUNCT}$"))
+    for intent, words in _ZH_SERVICES.items()
+] + [
+    (intent, re.compile(f"^{_PUNCT}(?:i want to |i'?d like to |please )?(?:{words}){_PUNCT}(?:please)?{_PUNCT}$", re.I))
+    for intent, words in _EN_SERVICES.items()
+]
+
+
+def named_service(text: str) -> str | None:
+    """The service an utterance only names ("报修", "我要投诉", "找管家", "a repair"), else ``None``."""
+    text = text.strip()
+    if not text or len(text) > 40:
+        return None
+    return next((intent for intent, pattern in _SERVICE_PATTERNS if pattern.match(text)), None)
