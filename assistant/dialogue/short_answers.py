@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.dialogue.replies import CATEGORY_NAMES
+
 _ZH = {
     "affirm": r"(?:嗯+|是+|是的|是啊|是呀|对+|对的|对啊|对呀|没错|不错|好+|好的|好啊|好吧|行+|行啊|可以|中|成|"
               r"没问题|就这样|就这么办|确认|确定|要的|需要|麻烦了|麻烦你了|谢谢)",
@@ -46,32 +48,30 @@ def short_answer(text: str) -> str | None:
 
 # What the assistant itself tells owners to say ("您可以说“报修”，或者“找管家”"), so it must never
 # depend on the model: the bare word 报修 sits mostly in status and complaint lines of the data.
+# The names are the replies' own (CATEGORY_NAMES), plus the other ways owners say them.
 _ASK = r"(?:我|俺)?(?:想|要|想要|得|需要)?(?:请|麻烦|帮我|给我|帮忙)?"
-_ZH_SERVICES = {
-    "repair_request": r"报修|报个修|修东西",
-    "complaint": r"投诉|提个投诉",
-    "cleaning_request": r"保洁|叫保洁|约保洁",
-    "visitor_access": r"访客登记|登记访客",
-    "bill_payment": r"代缴费用|缴费|交费",
-    "errand": r"代买代办|代买|代办",
-    "activity_booking": r"活动预约|预约活动",
-    "home_watch": r"房屋代管",
-    "health_service": r"健康服务",
-    "call_butler": r"找管家|叫管家|转人工",
+_OTHER_NAMES = {
+    "zh": {"repair_request": ("报个修", "修东西"), "complaint": ("提个投诉",), "cleaning_request": ("叫保洁", "约保洁"),
+           "visitor_access": ("登记访客",), "bill_payment": ("缴费", "交费"), "errand": ("代买", "代办"),
+           "activity_booking": ("预约活动",), "home_watch": (), "health_service": (),
+           "call_butler": ("叫管家", "转人工")},
+    "en": {"repair_request": ("repair", "report a repair"), "complaint": ("complaint", "make a complaint"),
+           "call_butler": ("butler", "my butler", "talk to my butler")},
 }
-_EN_SERVICES = {
-    "repair_request": r"(?:a )?repair|report a repair",
-    "complaint": r"(?:a |make a )?complaint",
-    "call_butler": r"(?:my )?butler|talk to my butler",
-}
-_SERVICE_PATTERNS = [
-    (intent, re.compile(f"^{_PUNCT}{_ASK}(?:{words})(?:一下)?[吧啊呀了]*{_PUNCT}$"))
-    for intent, words in _ZH_SERVICES.items()
-] + [
-    (intent, re.compile(f"^{_PUNCT}(?:i want to |i'?d like to |please )?(?:{words}){_PUNCT}(?:please)?{_PUNCT}$", re.I))
-    for intent, words in _EN_SERVICES.items()
-]
 
+
+def _names(lang: str, intent: str) -> str:
+    return "|".join(map(re.escape, (CATEGORY_NAMES[lang][intent], *_OTHER_NAMES[lang][intent])))
+
+
+_SERVICE_PATTERNS = [
+    (intent, re.compile(f"^{_PUNCT}{_ASK}(?:{_names('zh', intent)})(?:一下)?[吧啊呀了]*{_PUNCT}$"))
+    for intent in _OTHER_NAMES["zh"]
+] + [
+    (intent, re.compile(f"^{_PUNCT}(?:i want to |i'?d like to |please )?(?:{_names('en', intent)})"
+                        f"{_PUNCT}(?:please)?{_PUNCT}$", re.I))
+    for intent in _OTHER_NAMES["en"]
+]
 
 def named_service(text: str) -> str | None:
     """The service an utterance only names ("报修", "我要投诉", "找管家", "a repair"), else ``None``."""
