@@ -21,6 +21,19 @@ def test_parse_returns_the_design_shape(client) -> None:
     assert all(body["text"][e["start"]:e["end"]] for e in body["entities"])
 
 
+@pytest.mark.parametrize(("text", "intent"), [("报修", "repair_request"), ("我要报修", "repair_request"),
+                                            ("a repair please", "repair_request"), ("找管家", "call_butler")])
+def test_a_bare_service_name_is_that_service_as_in_the_dialogue(client, text: str, intent: str) -> None:
+    """The model reads the bare word 报修 as a complaint (it sits in status and complaint lines)."""
+    body = client.post("/api/v1/parse", json={"text": text}).get_json()
+    assert body["intent"]["name"] == intent and body["intent_ranking"][0]["name"] == intent
+
+
+def test_a_longer_line_with_a_service_name_is_the_models(client) -> None:
+    body = client.post("/api/v1/parse", json={"text": "我报修的空调怎么样了"}).get_json()
+    assert body["intent"]["name"] == "request_status" and "rule" not in body["intent"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [

@@ -42,7 +42,7 @@ from assistant.dialogue.clock import clock_answer
 from assistant.dialogue.compound import split_requests
 from assistant.dialogue.quoting import correction_remainder, greeting_remainder, owner_words, readback_quote
 from assistant.dialogue.replies import Reply, say
-from assistant.dialogue.short_answers import named_service, short_answer
+from assistant.dialogue.short_answers import apply_named_service, short_answer
 from assistant.dialogue.slots import (
     NO_UNIT_NEEDED,
     added_detail,
@@ -176,7 +176,8 @@ class DialogueManager:
         state = dict(row.state)
         owner = self._owner(turn, state)
         result = _apply_short_answer(result or self.nlu.parse(turn.text), state.get("expect"))
-        result = _apply_named_service(result, state.get("expect"))
+        if not state.get("expect"):  # a bare name said to an open question is that question's answer
+            result = apply_named_service(result)
         lang = _choose_language(turn.lang, result, state, owner)
         ctx = _Context(turn, db, now, result, state, owner, lang, self._elderly(turn, owner))
         self._step(ctx)
@@ -856,14 +857,6 @@ def _apply_short_answer(result: NluResult, expect: str | None) -> NluResult:
     if expect or result.intent.name in CONVERSATION | {"nlu_fallback"} or result.intent.confidence < CONFIDENT:
         return replace(result, intent=IntentScore(rule, 1.0), rule="short_answer")
     return result
-
-
-def _apply_named_service(result: NluResult, expect: str | None) -> NluResult:
-    """A service said by its bare name (报修, 找管家) with no question open is that service, by rule."""
-    named = named_service(result.text)
-    if named is None or expect or result.intent.name in {named, "emergency"}:
-        return result
-    return replace(result, intent=IntentScore(named, 1.0), rule="named_service")
 
 
 def _choose_language(given: str | None, result: NluResult, state: dict[str, Any], owner: Owner | None = None) -> str:

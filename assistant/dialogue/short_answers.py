@@ -8,8 +8,10 @@ Only short utterances are matched, so "不是这个问题，是空调坏了" sti
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from assistant.dialogue.replies import CATEGORY_NAMES
+from nlu.adapter import IntentScore, NluResult
 
 _ZH = {
     "affirm": r"(?:嗯+|是+|是的|是啊|是呀|对+|对的|对啊|对呀|没错|不错|好+|好的|好啊|好吧|行+|行啊|可以|中|成|"
@@ -79,3 +81,16 @@ def named_service(text: str) -> str | None:
     if not text or len(text) > 40:
         return None
     return next((intent for intent, pattern in _SERVICE_PATTERNS if pattern.match(text)), None)
+
+
+def apply_named_service(result: NluResult) -> NluResult:
+    """``result`` as the service it only names (报修, "a repair"), by rule; an emergency reading stands.
+
+    The hub's /api/v1/parse and the dialogue (when no question is open) read a bare name alike.
+    """
+    named = named_service(result.text)
+    if named is None or result.intent.name in {named, "emergency"}:
+        return result
+    top = IntentScore(named, 1.0)
+    ranking = (top, *(s for s in result.ranking if s.name != named))
+    return replace(result, intent=top, ranking=ranking, rule="named_service")

@@ -17,6 +17,7 @@ from assistant.auth import require_device, require_principal, require_staff
 from assistant.db import get_session
 from assistant.devices import device_place
 from assistant.dialogue.manager import Outcome, Turn
+from assistant.dialogue.short_answers import apply_named_service
 from assistant.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from assistant.models import Owner, RequestStatus, ServiceRequest, Staff, Utterance
 from assistant.protocol import StageEventType, Trace, utc_iso
@@ -46,11 +47,14 @@ def parse_text(text: str):
 
 @bp.post("/parse")
 def parse():
-    """``{"text"}`` → intent, ranking and entities of the normalised text."""
+    """``{"text"}`` → intent, ranking and entities of the normalised text.
+
+    A service said by its bare name (报修, "a repair") is read as the dialogue reads it.
+    """
     services = get_services()
     body = json_object()
     text = text_field(body, "text", services.settings.max_text_chars)
-    return jsonify(parse_text(text).to_dict())
+    return jsonify(apply_named_service(parse_text(text)).to_dict())
 
 
 # --- devices -------------------------------------------------------------------------
