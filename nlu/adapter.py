@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypedDict
 from nlu.normalise import detect_language, normalise
 from nlu.rooms import find_rooms
 from nlu.safety import find_distress
-from nlu.visitors import find_visitor
+from nlu.visitors import find_visitor, is_host
 
 __all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
            "RemoteRasa", "load_adapter", "MAX_TEXT_CHARS"]
@@ -232,6 +232,7 @@ class NluAdapter:
         result = self._to_result(norm.text, text, raw)
         result = self._apply_safety_net(result)
         result = _entities_the_intent_can_hold(result)
+        result = _hosts_dropped(result)
         result = _visitor_named(result)
         return replace(result, parse_ms=(time.perf_counter() - started) * 1000)
 
@@ -277,6 +278,17 @@ def _entities_the_intent_can_hold(result: NluResult) -> NluResult:
     """``result`` without entities its intent never holds (see ``_ONLY_WITH_INTENTS``)."""
     intent = result.intent.name
     kept = tuple(e for e in result.entities if intent in _ONLY_WITH_INTENTS.get(e.entity, {intent}))
+    return result if len(kept) == len(result.entities) else replace(result, entities=kept)
+
+
+def _hosts_dropped(result: NluResult) -> NluResult:
+    """``result`` without the visitor names that name the host a visitor comes to see (``nlu.visitors``).
+
+    A visitor at the kiosk says whom they visit ("I'm here to see my grandma"); DIET tags that
+    person as the visitor, and the desk would be told the wrong name.
+    """
+    kept = tuple(e for e in result.entities
+                 if e.entity != "visitor_name" or not is_host(result.text, e.start, e.end))
     return result if len(kept) == len(result.entities) else replace(result, entities=kept)
 
 

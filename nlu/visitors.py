@@ -74,14 +74,34 @@ def find_visitor(text: str) -> tuple[str, int, int] | None:
     """(value, start, end) of the visitor named in normalised ``text``, or None.
 
     A name given outright (叫王丽, "her name is Maria Lopez") tells the desk more than the
-    relation before it (有个朋友), so it wins; otherwise the first relation, title or role.
+    relation before it (有个朋友), so it wins; otherwise the first relation, title or role
+    that is not the host being visited (``is_host``).
     """
     named = _NAMED.search(text)
     if named:
         start, end = named.span("name") if named.group("name") else named.span("en")
-        return text[start:end], start, end
-    spans = [(m.start(), m.end()) for m in (_ZH_VISITOR.search(text), _EN_VISITOR.search(text)) if m]
+        if not is_host(text, start, end):
+            return text[start:end], start, end
+    spans = [(m.start(), m.end()) for pattern in (_ZH_VISITOR, _EN_VISITOR) for m in pattern.finditer(text)
+             if not is_host(text, m.start(), m.end())]
     if not spans:
         return None
     start, end = min(spans)
     return text[start:end], start, end
+
+
+# The person a visitor comes to see, as a visitor at the lobby kiosk names them: "I'm here to see
+# my grandma", 我是来看我外婆的, 我找十号楼的周老师, 孙先生约的装窗帘的师傅. The desk must be told
+# who is at the door, not whom they visit; with the host dropped the kiosk asks the visitor's name.
+# Not the owner's own hire (我找的家政公司) nor an appointment (钢琴老师约的今天10:00).
+_HOST_BEFORE = re.compile(
+    r"(?:来看|看望|探望|拜访|找)(?:[^，。,！？!?\s]{1,10}的)?\s*$|\b(?:to see|to visit|visiting|here for)\s+$",
+    re.IGNORECASE,
+)
+_HOST_AFTER = re.compile(r"^\s*家?(?:约|请|叫|雇)的(?![\d今明后上下周这])|^\s+(?:booked|asked|sent|hired) (?:me|us)\b",
+                         re.IGNORECASE)
+
+
+def is_host(text: str, start: int, end: int) -> bool:
+    """Whether the person named at ``text[start:end]`` is the one being visited, not the visitor."""
+    return bool(_HOST_BEFORE.search(text[:start]) or _HOST_AFTER.search(text[end:]))

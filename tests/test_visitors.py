@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlu.adapter import Entity, IntentScore, NluResult, _visitor_named
+from nlu.adapter import Entity, IntentScore, NluResult, _hosts_dropped, _visitor_named
 from nlu.visitors import find_visitor
 
 
@@ -49,6 +49,27 @@ def test_nobody_in_particular_is_no_visitor(text: str) -> None:
     assert find_visitor(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "visitor"),
+    [
+        ("你好我是来看我姑妈的她住5-1602", None),
+        ("我来看望住在3-1201的我大伯", None),
+        ("我找九号楼的孙阿姨,我是她外甥", "外甥"),
+        ("您好,我是6-802李先生约的修空调的师傅", "修空调的师傅"),
+        ("hello, I'm here to see my aunt in 5-1602", None),
+        ("good morning, I'm visiting Mr Zhou on the ninth floor", None),
+        ("my brother is coming to visit my mum tonight", "my brother"),
+        ("王先生下午来找我", "王先生"),
+        ("我自己找的保姆下午到", "保姆"),  # the owner's own hire
+        ("我是家教老师约的明天上午给孩子上课", "家教老师"),  # an appointment, not a host
+    ],
+)
+def test_the_host_a_visitor_comes_to_see_is_not_the_visitor(text: str, visitor: str | None) -> None:
+    """A visitor at the kiosk names whom they visit; the desk needs who is at the door."""
+    found = find_visitor(text)
+    assert (found and found[0]) == visitor
+
+
 def _result(intent: str, text: str, entities: tuple[Entity, ...] = ()) -> NluResult:
     top = IntentScore(intent, 0.9)
     return NluResult(text=text, source_text=text, lang="zh", intent=top, ranking=(top,), entities=entities)
@@ -65,3 +86,12 @@ def test_the_models_visitor_and_other_intents_are_left_alone() -> None:
     assert _visitor_named(tagged) == tagged
     errand = _result("errand", "帮我妈买点药")
     assert _visitor_named(errand) == errand
+
+
+def test_a_host_the_model_tagged_as_the_visitor_is_dropped() -> None:
+    text = "I'm here to see my grandma in 3-1201"
+    entities = (Entity("visitor_name", "my grandma", 16, 26), Entity("unit", "3-1201", 30, 36))
+    tagged = _result("visitor_access", text, entities)
+    assert [e.entity for e in _hosts_dropped(tagged).entities] == ["unit"]
+    coming = _result("visitor_access", "my grandma is coming at 3", (Entity("visitor_name", "my grandma", 0, 10),))
+    assert _hosts_dropped(coming) == coming
