@@ -117,6 +117,25 @@ def test_blind_set_accuracy(name: str, nlu_adapter, project_data: TrainingData) 
         assert report.entity_f1 >= blind_set.floor_entity_f1
 
 
+# 35 bare service names and curt commands (19 zh, 16 en: 预约家政保洁, 房屋代管, "pay my property
+# fee"), two or more for each service, written 2026-12-06 by a writer who saw neither the training
+# files nor any model output; 5 more lines the data already held word for word (登记访客, 转人工)
+# were taken out. The shipped model gets 33 of 35 (代买日用品 and 房屋代管 read as faq); a round of
+# such lines (extra15, not kept: nlu/data/README.md) got 34 and cost the held-out split.
+CURT_COMMANDS = DATA / "nlu_curt_commands.yml"
+
+
+def test_a_curt_command_starts_the_service_it_names(nlu_adapter, project_data: TrainingData) -> None:
+    """At the kiosk owners name a service the way they would press its button."""
+    curt = normalise_training_data(load_source_data([CURT_COMMANDS]))
+    trained_on = {m.get("text") for m in project_data.intent_examples}
+    assert not trained_on & {m.get("text") for m in curt.intent_examples}, "test lines leaked into nlu/data"
+    wrong = [(m.get("text"), name) for m in curt.intent_examples
+             if (name := nlu_adapter.parse(m.get("text")).intent.name) != m.get("intent")]
+    assert len(curt.intent_examples) == 35
+    assert len(wrong) <= 2, wrong
+
+
 class _StubAdapter:
     """Answers every text with the same intent and the entities given, to score the scorer."""
 
