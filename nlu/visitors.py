@@ -30,7 +30,7 @@ _ZH_KIN_ONE_CHARACTER = "爸|妈|哥|姐|弟|妹|舅|姨|叔|婶"  # only with a
 _ZH_NAME = rf"(?:小|老)[{_SURNAMES}]|[{_SURNAMES}](?:先生|女士|小姐|阿姨|师傅|老师|医生|律师|大姐|大哥|姐)"
 _ZH_ROLES = "保姆|钟点工|家政阿姨|护工|月嫂|家教老师|家教|司机|调音师"
 _ZH_WORKERS = (r"(?:送|修|装|搬|换|安装|维修|修理)[\u4e00-\u9fff]{1,4}的(?:师傅|工人|小哥|阿姨|人)"
-               r"|[\u4e00-\u9fff]{1,4}公司的人")
+               r"|(?:(?!的)[\u4e00-\u9fff]){1,4}公司的人")  # a company's name holds no 的: not 找的搬家公司
 _ZH_VISITOR = re.compile(
     rf"(?:{_ZH_POSSESSIVE}(?:{_ZH_RELATIONS}|{_ZH_KIN_ONE_CHARACTER})|(?:{_ZH_RELATIONS}))"
     rf"(?:的(?:{_ZH_RELATIONS}|{_ZH_ROLES}))*(?:{_ZH_NAME})?"

@@ -61,6 +61,7 @@ def test_nobody_in_particular_is_no_visitor(text: str) -> None:
         ("my brother is coming to visit my mum tonight", "my brother"),
         ("王先生下午来找我", "王先生"),
         ("我自己找的保姆下午到", "保姆"),  # the owner's own hire
+        ("我自己找的搬家公司的人下午到", "搬家公司的人"),
         ("我是家教老师约的明天上午给孩子上课", "家教老师"),  # an appointment, not a host
     ],
 )
