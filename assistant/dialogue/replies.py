@@ -64,7 +64,8 @@ SLOT_QUESTIONS = {
            "activity": "请问您想预约什么活动或场地？"},
     "en": {"facility": "What is broken, please?", "unit": "Which flat are you in? For example 3-1201.",
            "bill_type": "Which bill: water, electricity, gas or the property fee?",
-           "item": "What would you like us to get or do for you?", "visitor_name": "What is your visitor's name?",
+           "item": "What would you like us to get or do for you?",
+           "visitor_name": "May I have the visitor's name, please?",
            "activity": "Which activity or place would you like to book?"},
 }
 
