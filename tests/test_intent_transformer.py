@@ -1,5 +1,6 @@
-"""The fine-tuned English sentence transformer: numpy inference equals the Keras network it was trained as,
-fine-tuning learns, and the pipeline component asks it only about unsure English lines."""
+"""The fine-tuned sentence transformer: numpy inference equals the Keras network it was trained as, Chinese
+characters start from their meaning, fine-tuning learns in both languages, and the pipeline component asks it
+only about unsure lines."""
 
 from __future__ import annotations
 
@@ -9,31 +10,71 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu.components import TransformerIntentBlender
-from nlu.intent_transformer import MAX_TOKENS, IntentTransformer, load_pretrained, load_tokenizer
-from nlu.intent_transformer_training import _build, _get_weights, _pad, _set_pretrained, fine_tune
+from nlu.intent_transformer import (
+    ENGLISH_VOCABULARY,
+    MAX_TOKENS,
+    IntentTransformer,
+    MixedLanguageTokenizer,
+    load_pretrained,
+    load_tokenizer,
+)
+from nlu.intent_transformer_training import _build, _get_weights, _pad, _set_pretrained, chinese_rows, fine_tune
 
 SENTENCES = [
     "my kitchen is flooded",
     "could you tell me whether the plumber you sent yesterday is still coming this afternoon",
     "hi",
     "please " * 200 + "help",  # beyond MAX_TOKENS: truncated as in training
+    "我家厨房漏水了",
+    "3号楼的lift又坏了",
 ]
+CHARS = list("我家厨房漏水了号楼的又坏")
 
 
 def test_numpy_forward_pass_equals_the_keras_network() -> None:
     import tensorflow as tf
 
-    network = _build(5, dropout=0.1)
-    _set_pretrained(network, load_pretrained())
+    pretrained = load_pretrained()
+    english = pretrained["embeddings.word_embeddings.weight"]
+    pretrained["embeddings.word_embeddings.weight"] = np.concatenate([english, chinese_rows(CHARS, english)])
+    network = _build(5, dropout=0.1, vocabulary=ENGLISH_VOCABULARY + len(CHARS))
+    _set_pretrained(network, pretrained)
     rng = np.random.default_rng(7)
     network.head.set_weights([rng.normal(0, 0.5, (384, 5)).astype(np.float32), np.zeros(5, np.float32)])
-    ours = IntentTransformer(_get_weights(network), list("abcde"))
-    ids, mask = _pad([e.ids for e in load_tokenizer().encode_batch(SENTENCES)])
+    ours = IntentTransformer(_get_weights(network), list("abcde"), CHARS)
+    tokenizer = MixedLanguageTokenizer(CHARS)
+    ids, mask = _pad([tokenizer.encode(text) for text in SENTENCES])
     assert ids.shape[1] == MAX_TOKENS
     expected = tf.nn.softmax(network((tf.constant(ids), tf.constant(mask)), training=False)).numpy()
     got = np.array([ours.probabilities(text) for text in SENTENCES])
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert not np.allclose(got[0], got[2], atol=1e-3)  # the head is not flat: the comparison means something
+    assert not np.allclose(got[4], got[5], atol=1e-3)
+
+
+def test_the_tokenizer_gives_each_chinese_character_its_row() -> None:
+    tokenizer = MixedLanguageTokenizer(list("电梯坏了"))
+    lift = load_tokenizer().encode("lift", add_special_tokens=False).ids
+    assert tokenizer.encode("电梯 lift 坏了") == [101, 30522, 30523, *lift, 30524, 30525, 102]
+    assert tokenizer.encode("电视") == [101, 30522, 100, 102]  # a character without a row reads as [UNK]
+    english = "could you tell me whether the plumber is still coming"
+    assert tokenizer.encode(english) == load_tokenizer().encode(english).ids  # English as the pretrained model read it
+    long = tokenizer.encode("电梯坏了" * 100)
+    assert len(long) == MAX_TOKENS and long[-1] == 102
+
+
+def test_chinese_characters_start_next_to_their_english_meaning() -> None:
+    """The mapping from the multilingual encoder's table carries meaning across, not just numbers."""
+    pretrained = load_pretrained()["embeddings.word_embeddings.weight"]
+    vocabulary = {row: word for word, row in load_tokenizer().get_vocab().items()}
+    expected = {"水": "water", "修": "repair", "锁": "lock", "火": "fire", "狗": "dog", "钱": "money", "灯": "lights"}
+    rows = chinese_rows(list(expected), pretrained)
+    unit = pretrained / np.linalg.norm(pretrained, axis=1, keepdims=True)
+    for row, (char, word) in zip(rows, expected.items(), strict=True):
+        nearest = [vocabulary[i] for i in np.argsort(-(unit @ (row / np.linalg.norm(row))))[:5]]
+        assert word in nearest, (char, nearest)
+    norms = np.linalg.norm(rows, axis=1)
+    assert np.allclose(norms, np.linalg.norm(pretrained, axis=1).mean(), rtol=1e-3)  # as long as MiniLM's own rows
 
 
 def test_pretrained_sentence_vectors_read_meaning() -> None:
@@ -58,10 +99,16 @@ def test_fine_tuning_learns_intents_it_was_not_shown_verbatim() -> None:
     parcels = ["is there a parcel for me", "did my package arrive", "can you bring my delivery up",
                "I am expecting a parcel today", "where is my amazon box", "has the courier left anything for me",
                "please keep my parcel at the desk", "any deliveries for flat 1201"]
-    weights, classes = fine_tune(lights + parcels, ["repair"] * 8 + ["parcel"] * 8, epochs=8, learning_rate=1e-4)
-    model = IntentTransformer(weights, classes)
+    lights_zh = ["卫生间的灯坏了", "厨房灯不亮", "卧室的灯一直闪", "走廊灯全灭了", "客厅有个灯泡不亮了",
+                 "楼道里的灯不亮", "吸顶灯打不开了", "阳台的灯又坏了"]
+    parcels_zh = ["有我的快递吗", "我的包裹到了没有", "能帮我把快递送上来吗", "我今天有个快递要到", "我的京东快递在哪",
+                  "快递员给我留东西了吗", "快递先放前台", "1201有快递吗"]
+    weights, classes, chars = fine_tune(lights + lights_zh + parcels + parcels_zh,
+                                        ["repair"] * 16 + ["parcel"] * 16, epochs=8, learning_rate=1e-4)
+    model = IntentTransformer(weights, classes, chars)
     unseen = {"the lamp over my desk stopped working": "repair", "did a package come for me": "parcel",
-              "no light in the toilet": "repair", "a box was delivered for me, right?": "parcel"}
+              "no light in the toilet": "repair", "a box was delivered for me, right?": "parcel",
+              "书房台灯不亮了": "repair", "有人给我寄了包裹吗": "parcel"}
     right = sum(classes[int(np.argmax(model.probabilities(t)))] == label for t, label in unseen.items())
     assert right == len(unseen)
 
@@ -87,9 +134,10 @@ def _message(text: str, ranking: list[tuple[str, float]]) -> Message:
 @pytest.mark.parametrize(("text", "top", "asked"), [
     ("the lift is broken again", 0.6, True),  # unsure English: blended
     ("the lift is broken again", 0.85, False),  # sure enough: left as it is
-    ("电梯又坏了", 0.6, False),  # Mandarin: never
+    ("电梯又坏了", 0.6, True),  # Mandarin as well
+    ("电梯又坏了", 0.85, False),
 ])
-def test_only_unsure_english_lines_consult_the_transformer(text: str, top: float, asked: bool) -> None:
+def test_only_unsure_lines_consult_the_transformer(text: str, top: float, asked: bool) -> None:
     stub = _Stub()
     blender = TransformerIntentBlender({"weight": 0.4, "consult_below": 0.8}, None, None, model=stub)
     rest = round(1.0 - top, 2)
@@ -106,9 +154,14 @@ def test_only_unsure_english_lines_consult_the_transformer(text: str, top: float
 
 
 def test_the_trained_model_holds_the_transformer(nlu_adapter) -> None:
-    """The shipped model carries its fine-tuned transformer (an old model would load without one)."""
+    """The shipped model carries its fine-tuned transformer (an old model would load without one), and it reads
+    Mandarin, a line no file trains on included."""
     nodes = nlu_adapter.engine._agent.processor.graph_runner._instantiated_nodes.values()  # noqa: SLF001
     loaded = [n._component for n in nodes  # noqa: SLF001
               if isinstance(getattr(n, "_component", None), TransformerIntentBlender)]
     assert loaded and loaded[0]._model is not None  # noqa: SLF001
-    assert loaded[0]._model.classes[0] == "activity_booking"  # noqa: SLF001
+    model = loaded[0]._model  # noqa: SLF001
+    assert model.classes[0] == "activity_booking"
+    for text, intent in {"我家卫生间天花板往下滴水": "repair_request", "今天有我的快递吗": "parcel_service",
+                         "water keeps dripping from my bathroom ceiling": "repair_request"}.items():
+        assert model.classes[int(np.argmax(model.probabilities(text)))] == intent
