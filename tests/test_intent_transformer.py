@@ -154,8 +154,8 @@ def test_only_unsure_lines_consult_the_transformer(text: str, top: float, asked:
 
 
 def test_the_trained_model_holds_the_transformer(nlu_adapter) -> None:
-    """The shipped model carries its fine-tuned transformer (an old model would load without one), and it reads
-    Mandarin, a line no file trains on included."""
+    """The shipped model carries its fine-tuned transformer (an old model would load without one), and the
+    transformer alone reads lines no training file holds, in Mandarin as in English."""
     nodes = nlu_adapter.engine._agent.processor.graph_runner._instantiated_nodes.values()  # noqa: SLF001
     loaded = [n._component for n in nodes  # noqa: SLF001
               if isinstance(getattr(n, "_component", None), TransformerIntentBlender)]
