@@ -185,7 +185,6 @@ class TransformerIntentBlender(_StoredModelComponent):
     def get_default_config() -> dict[str, Any]:
         return {"epochs": 6, "layers": 6, "weight": 0.4, "consult_below": 0.8, "ranking_length": 10}
 
-
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> TransformerIntentBlender:
@@ -237,7 +236,7 @@ class TransformerIntentBlender(_StoredModelComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             if not text.strip() or not ranking:
                 continue
-            if float(ranking[0]["confidence"]) >= consult_below:
+            if float(ranking[0]["confidence"]) >= consult_below or not self._model.reads(text):
                 continue
             blended = {item["name"]: (1.0 - weight) * float(item["confidence"]) for item in ranking}
             for name, p in zip(self._model.classes, self._model.probabilities(text), strict=True):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,7 @@ class IntentTransformer:
     English pieces. Mean pooling over the tokens, as the sentence model was trained.
     """
 
-    def __init__(self, weights: dict[str, np.ndarray], classes: list[str], chars: list[str] = ()) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], classes: list[str], chars: Sequence[str] = ()) -> None:
         self.classes = list(classes)
         self._tokenizer = MixedLanguageTokenizer(list(chars))
         w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}
@@ -141,6 +142,13 @@ class IntentTransformer:
                 p["attention.output.LayerNorm"], p["intermediate.dense"][0].T.copy(), p["intermediate.dense"][1],
                 p["output.dense"][0].T.copy(), p["output.dense"][1], p["output.LayerNorm"]))
         self._head = (w["classifier.weight"].T.copy(), w["classifier.bias"])
+
+    def reads(self, text: str) -> bool:
+        """False for Chinese text when this model has no Chinese rows (trained before they were added).
+
+        Such a model sees a Mandarin line as a run of [UNK]: its answer would be noise.
+        """
+        return bool(self._tokenizer.chars) or not _CHINESE.search(text)
 
     def sentence(self, text: str) -> np.ndarray:
         """The mean of the last layer's token vectors (384-d)."""

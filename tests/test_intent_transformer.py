@@ -77,6 +77,15 @@ def test_chinese_characters_start_next_to_their_english_meaning() -> None:
     assert np.allclose(norms, np.linalg.norm(pretrained, axis=1).mean(), rtol=1e-3)  # as long as MiniLM's own rows
 
 
+def test_a_model_without_chinese_rows_does_not_claim_to_read_mandarin() -> None:
+    """A model trained before Chinese rows existed (no chars.json) would see Mandarin as a run of [UNK]."""
+    weights = {**load_pretrained(), "classifier.weight": np.zeros((2, 384), np.float32),
+               "classifier.bias": np.zeros(2, np.float32)}
+    english_only = IntentTransformer(weights, ["a", "b"])
+    assert english_only.reads("the lift is broken") and not english_only.reads("3号楼的lift又坏了")
+    assert IntentTransformer(weights, ["a", "b"], ["电"]).reads("3号楼的lift又坏了")
+
+
 def test_pretrained_sentence_vectors_read_meaning() -> None:
     """Loaded right, the pretrained encoder places a paraphrase nearer than an unrelated request."""
     weights = {**load_pretrained(), "classifier.weight": np.zeros((2, 384), np.float32),
@@ -116,8 +125,12 @@ def test_fine_tuning_learns_intents_it_was_not_shown_verbatim() -> None:
 class _Stub:
     classes = ["complaint", "repair_request"]
 
-    def __init__(self) -> None:
+    def __init__(self, reads_chinese: bool = True) -> None:
         self.asked: list[str] = []
+        self.reads_chinese = reads_chinese
+
+    def reads(self, text: str) -> bool:
+        return self.reads_chinese or not any("\u4e00" <= c <= "\u9fff" for c in text)
 
     def probabilities(self, text: str) -> np.ndarray:
         self.asked.append(text)
@@ -131,14 +144,16 @@ def _message(text: str, ranking: list[tuple[str, float]]) -> Message:
     return message
 
 
-@pytest.mark.parametrize(("text", "top", "asked"), [
-    ("the lift is broken again", 0.6, True),  # unsure English: blended
-    ("the lift is broken again", 0.85, False),  # sure enough: left as it is
-    ("电梯又坏了", 0.6, True),  # Mandarin as well
-    ("电梯又坏了", 0.85, False),
+@pytest.mark.parametrize(("text", "top", "reads_chinese", "asked"), [
+    ("the lift is broken again", 0.6, True, True),  # unsure English: blended
+    ("the lift is broken again", 0.85, True, False),  # sure enough: left as it is
+    ("电梯又坏了", 0.6, True, True),  # Mandarin as well
+    ("电梯又坏了", 0.85, True, False),
+    ("电梯又坏了", 0.6, False, False),  # a model trained before Chinese rows: not asked about Mandarin
+    ("the lift is broken again", 0.6, False, True),  # ... but still about English
 ])
-def test_only_unsure_lines_consult_the_transformer(text: str, top: float, asked: bool) -> None:
-    stub = _Stub()
+def test_only_unsure_lines_consult_the_transformer(text: str, top: float, reads_chinese: bool, asked: bool) -> None:
+    stub = _Stub(reads_chinese)
     blender = TransformerIntentBlender({"weight": 0.4, "consult_below": 0.8}, None, None, model=stub)
     rest = round(1.0 - top, 2)
     message = _message(text, [("complaint", top), ("repair_request", round(rest - 0.1, 2)), ("faq", 0.1)])
