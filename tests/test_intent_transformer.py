@@ -120,6 +120,17 @@ def test_fine_tuning_learns_intents_it_was_not_shown_verbatim() -> None:
               "书房台灯不亮了": "repair", "有人给我寄了包裹吗": "parcel"}
     right = sum(classes[int(np.argmax(model.probabilities(t)))] == label for t, label in unseen.items())
     assert right == len(unseen)
+    # The Chinese rows, which start from a mapping, learn faster than the pretrained English ones.
+    pretrained = load_pretrained()["embeddings.word_embeddings.weight"]
+    table = weights["embeddings.word_embeddings.weight"]
+    used_zh = [ENGLISH_VOCABULARY + chars.index(c) for c in set("".join(lights_zh + parcels_zh)) if c in chars]
+    used_en = sorted({i for t in lights + parcels for i in load_tokenizer().encode(t, add_special_tokens=False).ids})
+    start = np.concatenate([pretrained, chinese_rows(chars, pretrained)])
+
+    def moved(rows: list[int]) -> float:
+        return float(np.median(np.linalg.norm(table[rows] - start[rows], axis=1) / np.linalg.norm(start[rows], axis=1)))
+
+    assert moved(used_zh) > 3 * moved(used_en)
 
 
 class _Stub:
