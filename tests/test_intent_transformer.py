@@ -112,25 +112,29 @@ def test_fine_tuning_learns_intents_it_was_not_shown_verbatim() -> None:
                  "楼道里的灯不亮", "吸顶灯打不开了", "阳台的灯又坏了"]
     parcels_zh = ["有我的快递吗", "我的包裹到了没有", "能帮我把快递送上来吗", "我今天有个快递要到", "我的京东快递在哪",
                   "快递员给我留东西了吗", "快递先放前台", "1201有快递吗"]
-    weights, classes, chars = fine_tune(lights + lights_zh + parcels + parcels_zh,
-                                        ["repair"] * 16 + ["parcel"] * 16, epochs=8, learning_rate=1e-4)
+    texts, labels = lights + lights_zh + parcels + parcels_zh, ["repair"] * 16 + ["parcel"] * 16
+    weights, classes, chars = fine_tune(texts, labels, epochs=8, learning_rate=1e-4)
     model = IntentTransformer(weights, classes, chars)
     unseen = {"the lamp over my desk stopped working": "repair", "did a package come for me": "parcel",
               "no light in the toilet": "repair", "a box was delivered for me, right?": "parcel",
               "书房台灯不亮了": "repair", "有人给我寄了包裹吗": "parcel"}
     right = sum(classes[int(np.argmax(model.probabilities(t)))] == label for t, label in unseen.items())
     assert right == len(unseen)
-    # The Chinese rows, which start from a mapping, learn faster than the pretrained English ones.
-    pretrained = load_pretrained()["embeddings.word_embeddings.weight"]
-    table = weights["embeddings.word_embeddings.weight"]
+    # The weights that start without pretraining learn faster than the pretrained ones:
+    # the Chinese rows, which start from a mapping, and the head, which starts at random.
+    start, _, _ = fine_tune(texts, labels, epochs=0)  # the same seed: the same starting weights
+    table, first = weights["embeddings.word_embeddings.weight"], start["embeddings.word_embeddings.weight"]
     used_zh = [ENGLISH_VOCABULARY + chars.index(c) for c in set("".join(lights_zh + parcels_zh)) if c in chars]
     used_en = sorted({i for t in lights + parcels for i in load_tokenizer().encode(t, add_special_tokens=False).ids})
-    start = np.concatenate([pretrained, chinese_rows(chars, pretrained)])
 
     def moved(rows: list[int]) -> float:
-        return float(np.median(np.linalg.norm(table[rows] - start[rows], axis=1) / np.linalg.norm(start[rows], axis=1)))
+        return float(np.median(np.linalg.norm(table[rows] - first[rows], axis=1) / np.linalg.norm(first[rows], axis=1)))
+
+    def shift(name: str) -> float:
+        return float(np.median(np.abs(weights[name] - start[name])))
 
     assert moved(used_zh) > 3 * moved(used_en)
+    assert shift("classifier.weight") > 3 * shift("encoder.layer.5.output.dense.weight")
 
 
 class _Stub:
