@@ -183,7 +183,8 @@ class TransformerIntentBlender(_StoredModelComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"epochs": 6, "layers": 6, "weight": 0.4, "consult_below": 0.8, "ranking_length": 10}
+        return {"epochs": 6, "learning_rate": 1e-4, "layers": 6, "weight": 0.4, "consult_below": 0.8,
+                "ranking_length": 10}
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -219,7 +220,8 @@ class TransformerIntentBlender(_StoredModelComponent):
         if len({m.get(INTENT) for m in examples}) < 2:
             return self._resource
         weights, classes, chars = fine_tune([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples],
-                                            epochs=int(self.config["epochs"]), layers=int(self.config["layers"]))
+                                            epochs=int(self.config["epochs"]), layers=int(self.config["layers"]),
+                                            learning_rate=float(self.config["learning_rate"]))
         with self._storage.write_to(self._resource) as model_dir:
             np.savez(model_dir / "weights.npz", **weights)
             (model_dir / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
