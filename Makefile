@@ -12,8 +12,7 @@ setup:
 	@scripts/setup.sh
 
 models: setup
-	@$(GUANJIA) nlu train
-	@$(GUANJIA) nlu train --split train
+	@scripts/train_models.sh
 
 demo: setup
 	@$(GUANJIA) nlu train
