@@ -146,7 +146,9 @@ def test_fine_tuning_twice_on_the_same_lines_gives_the_same_weights() -> None:
     first, _, _ = fine_tune(texts, labels, epochs=1)
     random.random()  # a caller that drew from the global random in between
     second, _, _ = fine_tune(texts, labels, epochs=1)
-    assert all(np.array_equal(first[name], second[name]) for name in first)
+    # Not bit-equal: TensorFlow's threads may add floats in another order within one process
+    # (measured up to 3e-6). Another seed moves the head by 0.24, so 1e-4 still tells them apart.
+    assert max(float(np.max(np.abs(first[name] - second[name]))) for name in first) < 1e-4
 
 
 class _Stub:
