@@ -80,7 +80,7 @@ _EN_TERMS: tuple[tuple[str, str], ...] = (
                 r"\b(?:he|she|i|they)(?:'s| is|'m| am|'re| are)? (?:going to die|dying)\b|"
                 r"\bthinks? (?:he|she|i)(?:'s| is|'m| am) (?:going to die|dying)\b"),
     ("gas", r"\bgas leak\b|\breeks? of gas\b|\bleaking gas\b|\bsmells? (?:of |like )?gas\b|\bsmell(?:ing)? gas\b|"
-            r"\bgas smell\b|"
+            r"\bgas smell\b|\bsmel(?:t|led) (?:of )?gas\b|"
             r"\brotten eggs?\b"),
     ("trapped", r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator|room|bathroom|toilet)\b|\bstuck inside\b|"
                 r"\bi'?m stuck\b|\blocked (?:inside|in) (?:a|the|his|her|my) car\b|\blocked (?:him|her)self in\b|"
@@ -141,18 +141,20 @@ _ZH_VETOES = re.compile(
     r"消防演练|消防演习|火灾演练|消防检查|消防通道|"
     r"不冒烟|没冒烟|"
     r"差点摔倒|差一点摔倒|差点滑倒|"
-    r"烟感|烟雾报警器.{0,4}(?:没电|换电池|滴滴)|"
+    r"烟感|烟雾报警器[^，。,]{0,8}(?:没电|换电池|滴)|"
     r"(?:有|得了|患有|得过)心脏病|心脏病史|心脏病的?药|中风(?:以后|后|过)|"
     r"(?:找|叫|帮我|请|能不能)(?:个|人|师傅)*撬锁|车?胎漏气|轮胎漏气|"
     r"报警器.{0,4}(?:没电|换电池)|"
     r"车.{0,3}出不来|车开不出来|取不出来|拿不出来|打不出来|查不出来|说不出来|看不出来|想不出来|"
     r"撬棍|不撬|(?:钥匙|手机|东西|卡|包|车)被(?:关|锁)在|(?:关|锁)在(?:门外|外面|外头|楼下)|"
     r"火花塞|糊味儿?.{0,4}(?:菜|饭|锅)|车.{0,6}打着火|不用叫救护车|不用打120|"
-    r"(?:门锁|密码|按钮|按键|面板|屏幕|遥控器?|门禁|刷卡|电视|空调|手机|电脑|机器|开关)[^，。,]{0,6}没反应"
+    r"(?:门锁|密码|按钮|按键|面板|屏幕|遥控器?|门禁|刷卡|电视|空调|手机|电脑|机器|开关)[^，。,]{0,6}没反应|"
+    r"(?:如果|万一|要是|假如)(?:发生)?(?:着火|火灾|起火)|火警.{0,6}(?:误报|乱响|无缘无故)|"
+    r"(?:时候|还不|还没|咋不|怎么不|怎么还不)来人啊"
 )
 _EN_VETOES = re.compile(
     r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check|lane|hydrant|escape)s?\b|\bfireworks?\b|"
-    r"\bsmoke (?:detector|alarm) (?:battery|is beeping|keeps chirping|chirp)|\bno smoking\b|"
+    r"\bsmoke (?:detector|alarm)s?\b[^.]{0,30}\b(?:batter(?:y|ies)|beep|chirp)|\bno smoking\b|"
     r"\bcigarette smoke\b|\bcease-?fire\b|\balmost fell\b|\bnearly fell\b|\bfell asleep\b|"
     r"\bemergency (?:exit|number|contact|light)s?\b|\bstroke of\b|\bsparkling\b|"
     r"\b(?:car|park(?:ed|ing)|van|garage)\b[^.]{0,60}\b(?:can'?t|cannot) get out\b|"
@@ -160,9 +162,45 @@ _EN_VETOES = re.compile(
     r"\b(?:parcel|package|card|key|coin)s? (?:is |are |got )?stuck inside\b|\b(?:no need for|not) an ambulance\b|"
     r"\b(?:nobody|no one|no-one)(?: is| was|'s)? (?:inside|in it|in there)\b|"
     r"\bcan'?t get out (?:today|tonight|this (?:week|morning|afternoon|evening)|much|these days|at the moment|"
-    r"to the (?:shops?|supermarket|market))\b",
+    r"to the (?:shops?|supermarket|market))\b|"
+    # Idioms and questions about what to do if: no fire, no fall.
+    r"\bfell (?:through|in love|behind|apart|out with)\b|\bfire[sd]? up\b|"
+    r"\bif (?:there'?s |there is )?(?:a |the )?fire\b|\bin (?:the )?case of (?:a )?fire\b|"
+    r"\b(?:if|when|whenever) the (?:fire|smoke) alarm (?:goes|rings|sounds)\b|"
+    r"\b(?:fire|smoke) alarms?\b[^.]{0,60}\b(?:for no reason|false alarms?)\b|"
+    r"\b(?:there'?s|there is|but|it'?s) no (?:fire|smoke)\b|"
+    # A cooker's flame described as weak or yellow is a burner to service, not a fire.
+    r"\b(?:stove|hob|cooker|burner|boiler|oven|pilot|gas)(?:'s)? flames? (?:\w+ ){0,3}"
+    r"(?:weak|low|small|tiny|yellow|orange|uneven|unsteady|lazy)\b|"
+    # Asking for a hand with a task, not crying for help.
+    r"\b(?:some(?:one|body)|any(?:one|body))(?: (?:come|pop|run)(?: (?:up|down|over|round|by))?(?: and| to)?)? "
+    r"help (?:me |us )?(?:to )?(?:move|carry|bring|take|sort|measure|find|install|fix|set up|hang|put|"
+    r"book|order|pick up|clean|change|replace|get (?:it|them|this|that|these|those|(?:the|my|our) \w+) "
+    r"(?:up|down|upstairs|downstairs|in|out|home))\b|"
+    r"\bstuck (?:outside (?:the |my |our )?(?:gate|door|building|garage|barrier|entrance)|in front of)\b",
     re.I,
 )
+# A distress word in a clause about the past or about a film or the news, with nothing in the clause
+# that says now, is a story ("when my father collapsed last month your guards took twenty minutes"),
+# not an emergency. A clause ends at sentence punctuation or a comma, so a story followed by "and now
+# he has fallen again" still counts.
+_NOT_NOW = re.compile(
+    r"上个?月|上个?星期|上个?礼拜|上周|上回|上次|去年|前年|那年|那回|那次|"
+    r"(?:几|两|三|四|五|好几|半)个?(?:月|年|星期|礼拜)(?:以)?前|"
+    r"电视里|电视上|电影里|新闻里|新闻上|剧里|片子里|小说里|游戏里|"
+    r"\blast (?:week|month|year|time|winter|summer|spring|autumn|christmas|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(?:weeks|months|years|a (?:week|month|year)) ago\b|"
+    r"\bthe other (?:day|week)\b|\bback in (?:\d{4}|the day|my day)\b|"
+    r"\b(?:in|on) (?:the |that |this )?(?:film|movie|news|show|series|book|novel|game|programme|program)\b|"
+    r"\bon (?:tv|telly)\b|\bscene\b",
+    re.I,
+)
+_NOW = re.compile(
+    r"现在|又|还在|刚才|刚刚|正在|今天|今晚|此刻|"
+    r"\b(?:now|again|still|at the moment|currently|today|tonight|this (?:morning|afternoon|evening))\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[。！？；，,;!?\n]|\.(?:\s|$)")
 
 _ZH = [(kind, re.compile(pattern)) for kind, pattern in _ZH_TERMS]
 _EN = [(kind, re.compile(pattern, re.I)) for kind, pattern in _EN_TERMS]
@@ -190,7 +228,7 @@ def find_distress(text: str) -> DistressMatch | None:
     masked = _EN_VETOES.sub(lambda m: "\0" * len(m.group()), masked)
     found: list[DistressMatch] = []
     for kind, pattern in (*_ZH, *_EN):
-        match = pattern.search(masked)
+        match = next((m for m in pattern.finditer(masked) if _said_of_now(masked, m.start(), m.end())), None)
         if match:
             found.append(DistressMatch(kind, text[match.start() : match.end()], *match.span()))
     for kind, term, context in _COMPOUND:
@@ -198,3 +236,11 @@ def find_distress(text: str) -> DistressMatch | None:
         if match and context.search(masked):
             found.append(DistressMatch(kind, text[match.start() : match.end()], *match.span()))
     return min(found, key=lambda d: d.start) if found else None
+
+
+def _said_of_now(text: str, start: int, end: int) -> bool:
+    """False when the clause holding ``text[start:end]`` is about the past or a film, and not now."""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
+    after = _CLAUSE_END.search(text, end)
+    clause = text[before[-1] if before else 0 : after.start() if after else len(text)]
+    return not _NOT_NOW.search(clause) or bool(_NOW.search(clause))

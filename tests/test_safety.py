@@ -76,6 +76,15 @@ from nlu.safety import find_distress
         ("I'm locked in the bathroom and can't get out", "trapped"),
         ("电梯里一直关着个老人", "trapped"),
         ("先救人，车底下压着个人", "help"),
+        # A story about the past does not hide what is happening now.
+        ("my dad fell last week and now he has fallen again", "fall"),
+        ("last month the lift broke down, now my mother is trapped in it", "trapped"),
+        ("上个月摔过一次，今天又摔倒了", "fall"),
+        ("I smelled gas in the hallway", "gas"),
+        ("someone help, my husband collapsed", "help"),
+        ("can someone help me, my mother has fallen", "help"),
+        ("the fire alarm is going off and there's smoke in the corridor", "fire"),
+        ("flames are coming out of the stove", "fire"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -125,6 +134,21 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "门禁刷卡没反应了，进不去单元门",
         "我没带钥匙，被锁在门外了",  # locked out, not shut in
         "I can't get out today, could someone pick up my prescription",
+        # Past events, films, idioms, what-ifs, alarms and burners that say so, a hand with a task.
+        "when my mother fell last month the guards took ages, I want it on record",
+        "上个月我被困在电梯里半小时，到现在没人给个说法",
+        "that fire scene in the movie was so fake",
+        "电视里那栋楼着火了，烧得好吓人",
+        "our holiday fell through, please cancel the home watch",
+        "the gardeners fire up the leaf blowers at seven every Saturday",
+        "where do we gather if the fire alarm goes off",
+        "万一着火了，从哪个楼梯走",
+        "the smoke alarm keeps beeping, I think the battery is low",
+        "the fire alarm in our corridor went off for no reason again",
+        "the gas hob flame is small and yellow, can someone check it",
+        "could someone help me carry the boxes upstairs",
+        "can somebody help get the sofa up to my flat",
+        "暖气报了好几天了，到底啥时候来人啊",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
