@@ -2,7 +2,9 @@
 
 Missing an emergency is the worst error Guanjia can make; a false alarm costs a
 guard a walk. So the lexicon is broad, and only a few well-known harmless
-phrasings are vetoed (a stove that "won't catch fire", a fire *drill*).
+phrasings are vetoed (a stove that "won't catch fire", a fire *drill*, "what if
+there is a fire", a hand wanted to carry boxes), and a term is skipped only in a
+clause that tells of the past or of a film and says nothing of now.
 It runs on normalised text (no spaces between Chinese characters).
 """
 
