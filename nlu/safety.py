@@ -18,7 +18,7 @@ __all__ = ["DistressMatch", "find_distress"]
 # (emergency_type, pattern). Chinese patterns need no word boundaries.
 _ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("fire", r"着火|起火|失火|火灾|火警|烧起来|烧着了|冒烟|浓烟|好多烟|冒火|火花|火光|焦味|烧焦|焦糊|糊味|"
-             r"(?:满|一)屋子(?:都是)?烟|"
+             r"(?:满|一)屋子(?:都是)?烟|(?:全是|都是|满是)烟(?![头灰盒蒂味])|"
              r"(?:插座|插头|电线|电箱|电表箱|电闸|开关|吊灯|灯罩).{0,8}(?:噼啪|啪啪|打火|烧|滋滋|蓝光)|"
              r"(?:漫|淹|流|漏)(?:到|进)?[^，。,]{0,6}(?:电闸|电箱|电表箱|插座)"),
     ("fall", r"摔倒|滑倒|绊倒|从[^，。,]{0,6}(?:床|椅子|凳子|梯子|楼梯)上?(?:掉|摔|滚|跌)下来|"
@@ -156,7 +156,7 @@ _ZH_VETOES = re.compile(
 )
 _EN_VETOES = re.compile(
     r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check|lane|hydrant|escape)s?\b|\bfireworks?\b|"
-    r"\bsmoke (?:detector|alarm)s?\b[^.]{0,30}\b(?:batter(?:y|ies)|beep|chirp)|\bno smoking\b|"
+    r"\bsmoke (?:detector|alarm)s?\b[^.]{0,60}\b(?:batter(?:y|ies)|beep|chirp)|\bno smoking\b|"
     r"\bcigarette smoke\b|\bcease-?fire\b|\balmost fell\b|\bnearly fell\b|\bfell asleep\b|"
     r"\bemergency (?:exit|number|contact|light)s?\b|\bstroke of\b|\bsparkling\b|"
     r"\b(?:car|park(?:ed|ing)|van|garage)\b[^.]{0,60}\b(?:can'?t|cannot) get out\b|"
@@ -174,6 +174,8 @@ _EN_VETOES = re.compile(
     # A cooker's flame described as weak or yellow is a burner to service, not a fire.
     r"\b(?:stove|hob|cooker|burner|boiler|oven|pilot|gas)(?:'s)? flames? (?:\w+ ){0,3}"
     r"(?:weak|low|small|tiny|yellow|orange|uneven|unsteady|lazy)\b|"
+    r"\b(?:stove|hob|cooker|burner|boiler|oven|pilot)\b[^.,]{0,30}\b(?:weak|low|yellow|orange|uneven|lazy)(?: \w+)? "
+    r"flames?\b|"
     # Asking for a hand with a task, not crying for help.
     r"\b(?:some(?:one|body)|any(?:one|body))(?: (?:come|pop|run)(?: (?:up|down|over|round|by))?(?: and| to)?)? "
     r"help (?:me |us )?(?:to )?(?:move|carry|bring|take|sort|measure|find|install|fix|set up|hang|put|"
@@ -193,6 +195,7 @@ _NOT_NOW = re.compile(
     r"\blast (?:week|month|year|time|winter|summer|spring|autumn|christmas|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(?:weeks|months|years|a (?:week|month|year)) ago\b|"
     r"\bthe other (?:day|week)\b|\bback in (?:\d{4}|the day|my day)\b|"
+    r"\bin (?:january|february|march|april|june|july|august|september|october|november|december)\b|"
     r"\b(?:in|on) (?:the |that |this )?(?:film|movie|news|show|series|book|novel|game|programme|program)\b|"
     r"\bon (?:tv|telly)\b|\bscene\b",
     re.I,
@@ -202,6 +205,10 @@ _NOW = re.compile(
     r"\b(?:now|again|still|at the moment|currently|today|tonight|this (?:morning|afternoon|evening))\b",
     re.I,
 )
+# A question about what to do if it happens ("if someone falls in the garden, who do I call",
+# 要是有人在花园里摔倒了应该打哪个电话) is a question, not a call for help.
+_IF = re.compile(r"\b(?:if|in case)\b|万一|要是|如果|假如", re.I)
+_QUESTION = re.compile(r"[?？]|\b(?:what|who|where|how|should|which)\b|怎么|应该|哪|吗|什么|谁", re.I)
 _CLAUSE_END = re.compile(r"[。！？；，,;!?\n]|\.(?:\s|$)")
 
 _ZH = [(kind, re.compile(pattern)) for kind, pattern in _ZH_TERMS]
@@ -241,8 +248,10 @@ def find_distress(text: str) -> DistressMatch | None:
 
 
 def _said_of_now(text: str, start: int, end: int) -> bool:
-    """False when the clause holding ``text[start:end]`` is about the past or a film, and not now."""
+    """False when the clause holding ``text[start:end]`` tells of the past or a film, or asks what if, and not now."""
     before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
     after = _CLAUSE_END.search(text, end)
     clause = text[before[-1] if before else 0 : after.start() if after else len(text)]
-    return not _NOT_NOW.search(clause) or bool(_NOW.search(clause))
+    if _NOW.search(clause):
+        return True
+    return not _NOT_NOW.search(clause) and not (_IF.search(clause) and _QUESTION.search(clause))

@@ -85,6 +85,7 @@ from nlu.safety import find_distress
         ("can someone help me, my mother has fallen", "help"),
         ("the fire alarm is going off and there's smoke in the corridor", "fire"),
         ("flames are coming out of the stove", "fire"),
+        ("昨天是误报 今天是真的 走廊里全是烟", "fire"),
     ],
 )
 def test_distress_is_found(text: str, kind: str) -> None:
@@ -149,6 +150,7 @@ def test_distress_is_found(text: str, kind: str) -> None:
         "could someone help me carry the boxes upstairs",
         "can somebody help get the sofa up to my flat",
         "暖气报了好几天了，到底啥时候来人啊",
+        "楼道里全是烟头，派人扫一下",
     ],
 )
 def test_harmless_phrasings_are_not_distress(text: str) -> None:
