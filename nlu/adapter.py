@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypedDict
 from nlu.normalise import detect_language, normalise
 from nlu.rooms import find_rooms
 from nlu.safety import find_distress
+from nlu.say_again import OVERRIDABLE, asks_to_hear_again
 from nlu.visitors import find_visitor, is_host
 
 __all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
@@ -29,6 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 500
 FALLBACK_INTENT = "nlu_fallback"
 EMERGENCY_INTENT = "emergency"
+REPEAT_INTENT = "repeat"
 VISITOR_INTENT = "visitor_access"
 _UNIT_RE = re.compile(r"(?<![\d-])\d{1,2}-(?:\d{1,2}-)?\d{3,4}(?![\d-])")
 _TIME_RE = re.compile(r"(?:今晚)?(?<!\d)\d{1,2}:\d{2}(?!\d)")
@@ -231,6 +233,7 @@ class NluAdapter:
         raw = self.engine.parse(norm.text)
         result = self._to_result(norm.text, text, raw)
         result = self._apply_safety_net(result)
+        result = _heard_again(result)
         result = _entities_the_intent_can_hold(result)
         result = _hosts_dropped(result)
         result = _visitor_named(result)
@@ -262,6 +265,16 @@ class NluAdapter:
         ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
         return replace(result, intent=forced, ranking=ranking, entities=entities,
                        rule="distress_lexicon")
+
+
+
+def _heard_again(result: NluResult) -> NluResult:
+    """``result`` read as ``repeat`` when it asks to hear the answer again and the model read a reply."""
+    if result.intent.name not in OVERRIDABLE or not asks_to_hear_again(result.text):
+        return result
+    top = IntentScore(REPEAT_INTENT, 1.0)
+    ranking = (top, *(s for s in result.ranking if s.name != REPEAT_INTENT))
+    return replace(result, intent=top, ranking=ranking, rule="say_again")
 
 
 # Entity types that only some intents hold, as the training data annotates them: a person named in
