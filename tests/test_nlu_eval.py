@@ -24,18 +24,16 @@ def test_held_out_accuracy_meets_the_bar(held_out_adapter, project_data: Trainin
     report = evaluate(held_out_adapter, held_out)
     print(format_report(report))
     assert report.n >= 0.2 * (report.n + len(train.intent_examples))
-    # Regression floors, below the issue's 95 % target, which this model does not reach yet
-    # (measured 2026-12-05, 3,185 held-out lines: zh 0.938, en 0.911, macro-F1 0.932, emergency
-    # recall 1.0, entity F1 0.853, 0.858 with the 2026-12-06 entity tidy-ups; 2026-12-06 with the
-    # extra12 lines, 3,198 lines: zh 0.942, en 0.911, macro-F1 0.933, emergency recall 1.0, entity
-    # F1 0.857; with the act cues, same lines: zh 0.944, en 0.917, macro-F1 0.936, entity F1 0.857;
-    # a retrain on nearly the same data moves each by a few tenths),
+    # Regression floors, below the issue's 95 % target (measured 2026-12-07, 3,304 held-out lines:
+    # zh 0.957, en 0.950, macro-F1 0.957, emergency recall 1.0, entity F1 0.864, with the lexicon's
+    # vetoes and the say-again rule of that day; 2026-12-05, 3,185 lines: zh 0.938, en 0.911,
+    # macro-F1 0.932, entity F1 0.853; a retrain on nearly the same data moves each by a few tenths),
     # with a margin for retraining on another machine: a drop below them fails the build.
-    assert report.intent_accuracy_zh >= 0.92
-    assert report.intent_accuracy_en >= 0.89
-    assert report.macro_f1 >= 0.91
+    assert report.intent_accuracy_zh >= 0.94
+    assert report.intent_accuracy_en >= 0.93
+    assert report.macro_f1 >= 0.94
     assert report.emergency_recall >= 0.98
-    assert report.entity_f1 >= 0.82
+    assert report.entity_f1 >= 0.84
     png = save_confusion_png(report, tmp_path / "confusion.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -134,6 +132,28 @@ def test_a_curt_command_starts_the_service_it_names(nlu_adapter, project_data: T
              if (name := nlu_adapter.parse(m.get("text")).intent.name) != m.get("intent")]
     assert len(curt.intent_examples) == 35
     assert len(wrong) <= 2, wrong
+
+
+# See the file's header: lines that test the distress lexicon's vetoes and the say-again rule.
+# Measured 2026-12-07 with the shipped model: every one of its 60 emergencies caught (59 before the
+# rules changed that day), 16 false emergencies among its 188 other lines (40 before), zh 96 and
+# en 102 of 124 lines right (89 and 82 before).
+RULE_PROBES = DATA / "nlu_rule_probes.yml"
+
+
+def test_the_rules_catch_every_probe_emergency_and_few_false_ones(nlu_adapter, project_data: TrainingData) -> None:
+    """A story, a what-if or a film beside a distress word is not an emergency; one said now still is."""
+    probes = normalise_training_data(load_source_data([RULE_PROBES]))
+    trained_on = {m.get("text") for m in project_data.intent_examples}
+    assert not trained_on & {m.get("text") for m in probes.intent_examples}, "test lines leaked into nlu/data"
+    report = evaluate(nlu_adapter, probes, project_data.entity_synonyms)
+    print(format_report(report))
+    assert report.n == 248
+    assert report.emergency_recall == 1.0
+    false_alarms = sum(1 for m in probes.intent_examples if m.get("intent") != "emergency"
+                       and nlu_adapter.parse(m.get("text")).intent.name == "emergency")
+    assert false_alarms <= 20
+    assert report.intent_accuracy_zh >= 0.72 and report.intent_accuracy_en >= 0.76
 
 
 class _StubAdapter:
