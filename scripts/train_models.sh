@@ -30,5 +30,6 @@ if [ "$split_status" -ne 0 ]; then
   tail -n 40 "$log" >&2
   exit "$split_status"
 fi
-# its steps, not its progress bars
-sed -n -E 's/^(\[[0-9]\/4\].*| {6}[0-9].*|NLU model.*|.*\.tar\.gz)$/held-out split: \1/p' "$log"
+# its steps, not its progress bars (which went to the log, not "below")
+sed -n -E -e 's/ \(progress below\)$//' \
+  -e 's/^(\[[0-9]\/4\].*| {6}[0-9].*|NLU model.*|.*\.tar\.gz)$/held-out split: \1/p' "$log"
