@@ -267,7 +267,6 @@ class NluAdapter:
                        rule="distress_lexicon")
 
 
-
 def _heard_again(result: NluResult) -> NluResult:
     """``result`` read as ``repeat`` when it asks to hear the answer again and the model read a reply."""
     if result.intent.name not in OVERRIDABLE or not asks_to_hear_again(result.text):

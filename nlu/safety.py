@@ -4,7 +4,8 @@ Missing an emergency is the worst error Guanjia can make; a false alarm costs a
 guard a walk. So the lexicon is broad, and only a few well-known harmless
 phrasings are vetoed (a stove that "won't catch fire", a fire *drill*, "what if
 there is a fire", a hand wanted to carry boxes), and a term is skipped only in a
-clause that tells of the past or of a film and says nothing of now.
+clause that tells of the past or of a film, or asks what to do if, and says nothing
+of now.
 It runs on normalised text (no spaces between Chinese characters).
 """
 
@@ -187,22 +188,23 @@ _EN_VETOES = re.compile(
 # A distress word in a clause about the past or about a film or the news, with nothing in the clause
 # that says now, is a story ("when my father collapsed last month your guards took twenty minutes"),
 # not an emergency. A clause ends at sentence punctuation or a comma, so a story followed by "and now
-# he has fallen again" still counts.
+# he has fallen again" still counts, and so does one that goes on into the present ("fell last week
+# and can't get up since"). The past is a named week, month or year, never "the other day".
 _NOT_NOW = re.compile(
     r"上个?月|上个?星期|上个?礼拜|上周|上回|上次|去年|前年|那年|那回|那次|"
     r"(?:几|两|三|四|五|好几|半)个?(?:月|年|星期|礼拜)(?:以)?前|"
     r"电视里|电视上|电影里|新闻里|新闻上|剧里|片子里|小说里|游戏里|"
     r"\blast (?:week|month|year|time|winter|summer|spring|autumn|christmas|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(?:weeks|months|years|a (?:week|month|year)) ago\b|"
-    r"\bthe other (?:day|week)\b|\bback in (?:\d{4}|the day|my day)\b|"
+    r"\bback in (?:\d{4}|the day|my day)\b|"
     r"\bin (?:january|february|march|april|june|july|august|september|october|november|december)\b|"
-    r"\b(?:in|on) (?:the |that |this )?(?:film|movie|news|show|series|book|novel|game|programme|program)\b|"
-    r"\bon (?:tv|telly)\b|\bscene\b",
+    r"\b(?:in|on) (?:the |that |this )?(?:film|movie|news|series|novel|programme|program)\b|\bon (?:tv|telly)\b",
     re.I,
 )
 _NOW = re.compile(
-    r"现在|又|还在|刚才|刚刚|正在|今天|今晚|此刻|"
-    r"\b(?:now|again|still|at the moment|currently|today|tonight|this (?:morning|afternoon|evening))\b",
+    r"现在|又|还在|还是|一直|到现在|刚才|刚刚|正在|今天|今晚|此刻|"
+    r"\b(?:now|again|still|since|at the moment|currently|today|tonight|this (?:morning|afternoon|evening)|"
+    r"can'?t|cannot|won'?t|isn'?t|is not)\b",
     re.I,
 )
 # A question about what to do if it happens ("if someone falls in the garden, who do I call",

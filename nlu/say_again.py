@@ -22,7 +22,7 @@ OVERRIDABLE = frozenset({"nlu_fallback", "affirm", "deny", "greet", "goodbye", "
 # what a parent tells a child ("say that again and you're grounded"), and the model knows it.
 _DETAIL = (r"time|day|date|name|surname|number|address|code|price|amount|flat|unit|building|floor|block|"
            r"gate|room|reference|last (?:part|bit|word|thing)|first (?:part|bit)")
-_EN = (r"\b(?:what|which|when|where|who)(?: \w+){0,2} (?:did|do) you (?:just )?say\b|"
+_EN = (r"\b(?:what|which|when|where|who)(?: \w+){0,2} did you (?:just )?say\b|"  # not "what do you say we…"
        r"\bwhat (?:was|were|is) (?:that|the \w+)(?: \w+)? (?:again|you (?:just )?said)\b|"
        rf"\b(?:didn'?t|did not|couldn'?t|could not|can'?t|cannot) (?:catch|hear) (?:that|you|what|the (?:{_DETAIL}))\b")
 _ZH = r"(?:你|您)(?:刚才|刚刚|才)?(?:说|讲|报|念)的?(?:是)?(?:什么|啥|哪|几)|没(?:听|记)(?:清|见|着|住)"

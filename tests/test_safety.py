@@ -85,6 +85,9 @@ from nlu.safety import find_distress
         ("can someone help me, my mother has fallen", "help"),
         ("the fire alarm is going off and there's smoke in the corridor", "fire"),
         ("flames are coming out of the stove", "fire"),
+        ("my mother fell last week and can't get up since", "fall"),
+        ("I'm at the scene, a man is bleeding", "medical"),
+        ("上个月摔了一跤以后一直下不了床", "fall"),
         ("昨天是误报 今天是真的 走廊里全是烟", "fire"),
     ],
 )
