@@ -41,6 +41,7 @@ def test_asking_to_hear_it_again_is_found(text: str) -> None:
         "I didn't get my parcel",
         "say that again and you're grounded, young man",
         "i didnt catch the bus this morning so i walked",
+        "what do you say we go for a walk after dinner",
     ],
 )
 def test_other_lines_are_not(text: str) -> None:
