@@ -23,7 +23,7 @@ from nlu.say_again import OVERRIDABLE, asks_to_hear_again
 from nlu.visitors import find_visitor, is_host
 
 __all__ = ["Entity", "IntentScore", "NluResult", "NluAdapter", "NluError", "LocalRasa",
-           "RemoteRasa", "load_adapter", "MAX_TEXT_CHARS"]
+           "RemoteRasa", "load_adapter", "ruled", "MAX_TEXT_CHARS"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -261,19 +261,21 @@ class NluAdapter:
                                           distress.end, "distress_lexicon"))
         if result.intent.name == EMERGENCY_INTENT:
             return replace(result, entities=entities)
-        forced = IntentScore(EMERGENCY_INTENT, 1.0)
-        ranking = (forced, *(s for s in result.ranking if s.name != EMERGENCY_INTENT))
-        return replace(result, intent=forced, ranking=ranking, entities=entities,
-                       rule="distress_lexicon")
+        return replace(ruled(result, EMERGENCY_INTENT, "distress_lexicon"), entities=entities)
+
+
+def ruled(result: NluResult, intent: str, rule: str) -> NluResult:
+    """``result`` with ``intent`` put first at confidence 1.0, because ``rule`` decided it."""
+    top = IntentScore(intent, 1.0)
+    ranking = (top, *(s for s in result.ranking if s.name != intent))
+    return replace(result, intent=top, ranking=ranking, rule=rule)
 
 
 def _heard_again(result: NluResult) -> NluResult:
     """``result`` read as ``repeat`` when it asks to hear the answer again and the model read a reply."""
     if result.intent.name not in OVERRIDABLE or not asks_to_hear_again(result.text):
         return result
-    top = IntentScore(REPEAT_INTENT, 1.0)
-    ranking = (top, *(s for s in result.ranking if s.name != REPEAT_INTENT))
-    return replace(result, intent=top, ranking=ranking, rule="say_again")
+    return ruled(result, REPEAT_INTENT, "say_again")
 
 
 # Entity types that only some intents hold, as the training data annotates them: a person named in

@@ -155,6 +155,7 @@ _ZH_VETOES = re.compile(
     r"(?:如果|万一|要是|假如)(?:发生)?(?:着火|火灾|起火)|火警.{0,6}(?:误报|乱响|无缘无故)|"
     r"(?:时候|还不|还没|咋不|怎么不|怎么还不)来人啊"
 )
+_BURNER = r"(?:stove|hob|cooker|burner|boiler|oven|pilot)"
 _EN_VETOES = re.compile(
     r"\bfire (?:drill|safety|inspection|exit|door|extinguisher check|lane|hydrant|escape)s?\b|\bfireworks?\b|"
     r"\bsmoke (?:detector|alarm)s?\b[^.]{0,60}\b(?:batter(?:y|ies)|beep|chirp)|\bno smoking\b|"
@@ -173,10 +174,8 @@ _EN_VETOES = re.compile(
     r"\b(?:fire|smoke) alarms?\b[^.]{0,60}\b(?:for no reason|false alarms?)\b|"
     r"\b(?:there'?s|there is|but|it'?s) no (?:fire|smoke)\b|"
     # A cooker's flame described as weak or yellow is a burner to service, not a fire.
-    r"\b(?:stove|hob|cooker|burner|boiler|oven|pilot|gas)(?:'s)? flames? (?:\w+ ){0,3}"
-    r"(?:weak|low|small|tiny|yellow|orange|uneven|unsteady|lazy)\b|"
-    r"\b(?:stove|hob|cooker|burner|boiler|oven|pilot)\b[^.,]{0,30}\b(?:weak|low|yellow|orange|uneven|lazy)(?: \w+)? "
-    r"flames?\b|"
+    rf"\b(?:{_BURNER}|gas)(?:'s)? flames? (?:\w+ ){{0,3}}(?:weak|low|small|tiny|yellow|orange|uneven|unsteady|lazy)\b|"
+    rf"\b{_BURNER}\b[^.,]{{0,30}}\b(?:weak|low|yellow|orange|uneven|lazy)(?: \w+)? flames?\b|"
     # Asking for a hand with a task, not crying for help.
     r"\b(?:some(?:one|body)|any(?:one|body))(?: (?:come|pop|run)(?: (?:up|down|over|round|by))?(?: and| to)?)? "
     r"help (?:me |us )?(?:to )?(?:move|carry|bring|take|sort|measure|find|install|fix|set up|hang|put|"
@@ -251,9 +250,9 @@ def find_distress(text: str) -> DistressMatch | None:
 
 def _said_of_now(text: str, start: int, end: int) -> bool:
     """False when the clause holding ``text[start:end]`` tells of the past or a film, or asks what if, and not now."""
-    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
+    begin = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
     after = _CLAUSE_END.search(text, end)
-    clause = text[before[-1] if before else 0 : after.start() if after else len(text)]
+    clause = text[begin : after.start() if after else len(text)]
     if _NOW.search(clause):
         return True
     return not _NOT_NOW.search(clause) and not (_IF.search(clause) and _QUESTION.search(clause))

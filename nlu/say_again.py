@@ -6,7 +6,9 @@ small talk or a "no"; then the kiosk answers "sorry, I did not understand" to an
 only wanted the time again. So when the model reads such a line as a conversational reply or
 as nothing at all, the rule reads it as ``repeat``. A service request that also says it
 ("I didn't catch that, can I talk to a person") keeps the model's reading, and an emergency
-is never touched.
+is never touched. ``nlu.act_cues``' hear-again cue is broader ("pardon", "say that again"): it
+only nudges the linear model, where this rule overrides the whole reading, so it keeps to the
+forms that ask for a detail.
 """
 
 from __future__ import annotations

@@ -8,10 +8,9 @@ Only short utterances are matched, so "不是这个问题，是空调坏了" sti
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from assistant.dialogue.replies import CATEGORY_NAMES
-from nlu.adapter import IntentScore, NluResult
+from nlu.adapter import NluResult, ruled
 
 _ZH = {
     "affirm": r"(?:嗯+|是+|是的|是啊|是呀|对+|对的|对啊|对呀|没错|不错|好+|好的|好啊|好吧|行+|行啊|可以|中|成|"
@@ -91,6 +90,4 @@ def apply_named_service(result: NluResult) -> NluResult:
     named = named_service(result.text)
     if named is None or result.intent.name in {named, "emergency"}:
         return result
-    top = IntentScore(named, 1.0)
-    ranking = (top, *(s for s in result.ranking if s.name != named))
-    return replace(result, intent=top, ranking=ranking, rule="named_service")
+    return ruled(result, named, "named_service")
